@@ -1,0 +1,27 @@
+"""FastAPI dependencies: the services and the calling agent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
+
+from bot.flow.agents import AgentIdentity, authenticate
+from bot.flow.services import Services
+
+
+def get_services(request: Request) -> Services:
+    """The Services built by create_app."""
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_agent(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> AgentIdentity:
+    """Authenticate the bearer token (401 if missing, unknown or revoked)."""
+    return await run_in_threadpool(authenticate, svc, authorization)
+
+
+AgentDep = Annotated[AgentIdentity, Depends(get_agent)]

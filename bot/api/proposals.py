@@ -1,0 +1,81 @@
+"""Agent API v1: proposals and handoffs. Routes parse, authenticate and call one flow function."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.api.deps import AgentDep, ServicesDep
+from bot.api.problems import ERROR_RESPONSES
+from bot.errors import NotFound
+from bot.flow import intake, lifecycle, results
+from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
+from bot.flow.services import Services
+from bot.flow.views import ProposalPublic, load_public
+from bot.store import proposals
+from bot.store.db import session_scope
+
+router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONSES)
+WAIT_POLL_SECONDS = 0.25
+
+
+def _created(view: ProposalPublic, created: bool) -> JSONResponse:
+    return JSONResponse(view.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.post("/proposals", response_model=ProposalPublic, status_code=201,
+             responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}})
+async def create_proposal(req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+    """Propose an action. The policy routes it: auto, needs approval, or deny."""
+    return _created(*await run_in_threadpool(intake.submit, svc, agent=agent, req=req))
+
+
+@router.post("/handoffs", response_model=ProposalPublic, status_code=201, tags=["handoffs"])
+async def create_handoff(req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+    """Hand a case the agent cannot handle to humans (posted with a Take-it button)."""
+    return _created(*await run_in_threadpool(intake.handoff, svc, agent=agent, req=req))
+
+
+def _own(svc: Services, proposal_id: str, agent: str) -> ProposalPublic:
+    with session_scope(svc.engine) as s:
+        view = load_public(s, proposal_id)
+        row = proposals.get(session=s, proposal_id=proposal_id)
+    if view is None or row is None or row.agent != agent:
+        raise NotFound(f"no proposal {proposal_id}")  # other agents' proposals are invisible, not forbidden
+    return view
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalPublic)
+async def get_proposal(proposal_id: str, svc: ServicesDep, agent: AgentDep) -> ProposalPublic:
+    """Full current state of one of this agent's proposals."""
+    return await run_in_threadpool(_own, svc, proposal_id, agent.name)
+
+
+@router.get("/proposals/{proposal_id}/wait", response_model=ProposalPublic)
+async def wait_for_decision(proposal_id: str, svc: ServicesDep, agent: AgentDep,
+                            timeout: Annotated[float, Query(ge=0, le=120)] = 30) -> ProposalPublic:
+    """Long-poll until the proposal has a final decision or `timeout` seconds pass; returns the current state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        view = await run_in_threadpool(_own, svc, proposal_id, agent.name)
+        if view.status != "pending" or time.monotonic() >= deadline:
+            return view
+        await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+@router.post("/proposals/{proposal_id}/cancel", response_model=ProposalPublic)
+async def cancel_proposal(proposal_id: str, svc: ServicesDep, agent: AgentDep) -> ProposalPublic:
+    """Withdraw a pending proposal (409 if it was already decided)."""
+    return await run_in_threadpool(lambda: lifecycle.cancel(svc, proposal_id=proposal_id, agent=agent.name))
+
+
+@router.post("/proposals/{proposal_id}/result", response_model=ProposalPublic)
+async def report_result(proposal_id: str, report: ResultReport, svc: ServicesDep, agent: AgentDep) -> ProposalPublic:
+    """Report the outcome of an action the agent executed itself (`connector: callback`)."""
+    return await run_in_threadpool(lambda: results.report(svc, proposal_id=proposal_id, agent=agent.name,
+                                                          ok=report.ok, result=report.result, error=report.error))

@@ -1,0 +1,45 @@
+"""Helpers shared by CLI commands: settings and services with errors printed as one clear line."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from bot.config import Settings, load_settings
+from bot.errors import CountersignError
+from bot.flow.services import Services
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print an error line and exit."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load settings or exit with the variable that is wrong."""
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except CountersignError as exc:
+        fail(exc.message, 2)
+
+
+def services_or_exit(settings: Settings, *, migrate_db: bool = True) -> Services:
+    """Build services (and bring the database up to date) or exit with a clear message."""
+    from bot.app import build_services
+    from bot.store import migrate
+
+    try:
+        svc = build_services(settings)
+        if migrate_db:
+            migrate.upgrade(svc.engine)
+        return svc
+    except CountersignError as exc:
+        fail(exc.message, 2)
+    except Exception as exc:  # database down, bad URL: say which setting to look at
+        fail(f"DATABASE_URL: cannot use the database ({str(exc).splitlines()[0]})", 2)

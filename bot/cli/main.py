@@ -1,0 +1,43 @@
+"""Top-level Typer app: one sub-module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from bot import __version__
+from bot.cli import agents, audit, serve
+
+app = typer.Typer(
+    name="countersign",
+    help="Countersign: the human-approval layer between AI agents and the systems they act on.\n\n"
+         "Configuration comes from environment variables (and ./.env); see README.md, 'Configuration'.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.command("migrate")(serve.migrate)
+app.add_typer(agents.app, name="agents")
+app.add_typer(audit.app, name="audit")
+
+
+def _register_optional() -> None:
+    """Command groups that live in their own modules."""
+    from bot.cli import policy
+
+    app.add_typer(policy.app, name="policy", help="Check, explain and test policy files.")
+
+
+_register_optional()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"countersign {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Countersign command line."""

@@ -1,0 +1,106 @@
+"""Settings from the environment (and an optional .env file), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+PLACEHOLDERS = {"changeme", "change-me", "xoxb-your-token", "your-signing-secret", "todo"}
+
+
+class Settings(BaseSettings):
+    """Every setting Countersign reads. Field names map to upper-case env vars (see README)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///./countersign.db"
+    policies_dir: Path = Field(Path("./policies"), validation_alias=AliasChoices("COUNTERSIGN_POLICIES", "policies_dir"))
+    timezone: str = Field("UTC", validation_alias=AliasChoices("COUNTERSIGN_TIMEZONE", "timezone"))
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=AliasChoices("COUNTERSIGN_PUBLIC_URL", "public_url"))
+    sweep_seconds: float = Field(2.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_SWEEP_SECONDS", "sweep_seconds"))
+    max_body_bytes: int = Field(262_144, gt=0, validation_alias=AliasChoices("COUNTERSIGN_MAX_BODY_BYTES", "max_body_bytes"))
+    log_level: str = Field("INFO", validation_alias=AliasChoices("COUNTERSIGN_LOG_LEVEL", "log_level"))
+    log_format: str = Field("console", validation_alias=AliasChoices("COUNTERSIGN_LOG_FORMAT", "log_format"))
+    scheduler_enabled: bool = Field(True, validation_alias=AliasChoices("COUNTERSIGN_SCHEDULER", "scheduler_enabled"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if value.startswith("postgresql://"):  # psycopg 3 is the driver we ship; say so explicitly
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value not in {"console", "json"}:
+            raise ValueError("must be 'console' or 'json'")
+        return value
+
+    @model_validator(mode="after")
+    def _slack_pair(self) -> Settings:
+        for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token"):
+            if (getattr(self, name) or "").lower() in PLACEHOLDERS:
+                raise ValueError(f"{name.upper()} is still a placeholder value")
+        if bool(self.slack_bot_token) != bool(self.slack_signing_secret):
+            missing = "SLACK_SIGNING_SECRET" if self.slack_bot_token else "SLACK_BOT_TOKEN"
+            raise ValueError(f"{missing} is required when the other Slack credential is set")
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            raise ValueError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise ValueError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        return self
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when Slack credentials are configured."""
+        return bool(self.slack_bot_token)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """COUNTERSIGN_TIMEZONE as a tzinfo."""
+        return ZoneInfo(self.timezone)
+
+
+ENV_NAMES = {
+    "policies_dir": "COUNTERSIGN_POLICIES",
+    "timezone": "COUNTERSIGN_TIMEZONE",
+    "public_url": "COUNTERSIGN_PUBLIC_URL",
+    "sweep_seconds": "COUNTERSIGN_SWEEP_SECONDS",
+    "max_body_bytes": "COUNTERSIGN_MAX_BODY_BYTES",
+    "log_level": "COUNTERSIGN_LOG_LEVEL",
+    "log_format": "COUNTERSIGN_LOG_FORMAT",
+    "scheduler_enabled": "COUNTERSIGN_SCHEDULER",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings or raise ConfigError with one line naming the variable and the problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else ""
+        name = ENV_NAMES.get(field, field.upper()) or "configuration"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}" if field else message) from None

@@ -1,0 +1,87 @@
+"""Agent tokens: created once and shown once, stored hashed, checked against scopes on every call."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from bot.errors import Conflict, NotAuthenticated, NotAuthorized, NotFound
+from bot.flow.services import Services
+from bot.store import agents, audit
+from bot.store.db import session_scope
+
+TOKEN_PREFIX = "cs_"
+SCOPE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*(:[A-Za-z0-9_.-]+)?)$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    name: str
+    scopes: tuple[str, ...]
+
+    def may_propose(self, workflow: str, action: str | None) -> bool:
+        """True if a scope covers this workflow (and action, when given)."""
+        for scope in self.scopes:
+            wf, _, act = scope.partition(":")
+            if scope == "*" or (wf == workflow and (not act or act == action)):
+                return True
+        return False
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a token: tokens are high-entropy, so a fast hash is enough and keeps lookups O(1)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(svc: Services, *, name: str, scopes: list[str]) -> str:
+    """Create an agent and return its token (the only time it is visible)."""
+    if not NAME_RE.match(name):
+        raise Conflict(f"agent name {name!r} must be 1-100 letters, digits, '.', '_' or '-'")
+    bad = [s for s in scopes if not SCOPE_RE.match(s)]
+    if not scopes or bad:
+        raise Conflict(f"scopes must be WORKFLOW, WORKFLOW:ACTION or '*' (got {', '.join(bad) or 'none'})")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        if agents.by_name(session=s, name=name):
+            raise Conflict(f"an agent named {name!r} already exists")
+        agents.insert(session=s, name=name, token_hash=hash_token(token), token_prefix=token[:8], scopes=scopes, now=now)
+        audit.append(session=s, actor="cli", action="agent_created", at=now, reason=name, data={"scopes": scopes})
+    return token
+
+
+def revoke(svc: Services, *, name: str) -> None:
+    """Revoke an agent's token; its next call gets 401."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        agent = agents.by_name(session=s, name=name)
+        if agent is None:
+            raise NotFound(f"no agent named {name!r}")
+        if agent.revoked_at is None:
+            agent.revoked_at = now
+            s.add(agent)
+            audit.append(session=s, actor="cli", action="agent_revoked", at=now, reason=name)
+
+
+def authenticate(svc: Services, authorization: str | None) -> AgentIdentity:
+    """Turn an `Authorization: Bearer <token>` header into an identity, or raise 401."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>'")
+    with session_scope(svc.engine) as s:
+        agent = agents.by_token_hash(session=s, token_hash=hash_token(token.strip()))
+        if agent is None:
+            raise NotAuthenticated("unknown token")
+        if agent.revoked_at is not None:
+            raise NotAuthenticated(f"token of agent {agent.name!r} was revoked")
+        return AgentIdentity(agent.name, tuple(agent.scopes))
+
+
+def require_scope(agent: AgentIdentity, workflow: str, action: str | None) -> None:
+    """Raise 403 unless the agent's scopes cover this workflow/action."""
+    if not agent.may_propose(workflow, action):
+        target = f"{workflow}:{action}" if action else workflow
+        raise NotAuthorized(f"agent {agent.name!r} has no scope for {target} (scopes: {', '.join(agent.scopes)})")

@@ -1,0 +1,42 @@
+"""Who may decide a proposal: the policy's approvers, plus whoever an escalation brought in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flow.services import Services
+from bot.policy import ApprovalPolicy
+from bot.store.models import Proposal
+
+
+@dataclass(frozen=True)
+class Deciders:
+    users: tuple[str, ...]
+    usergroups: tuple[str, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every user and group id, users first (edges format them as mentions)."""
+        return self.users + self.usergroups
+
+
+def approval_policy(svc: Services, p: Proposal) -> ApprovalPolicy:
+    """The approval section that governs this proposal (the handoff section for handoffs)."""
+    wf = svc.policies.workflow(p.workflow)
+    return wf.handoff_policy() if p.kind == "handoff" else wf.action(p.action).approval
+
+
+def deciders(svc: Services, p: Proposal) -> Deciders:
+    """Policy approvers, escalation steps already reached, and manually escalated people or groups."""
+    pol = approval_policy(svc, p)
+    ids = [*pol.users, *pol.usergroups]
+    ids += [step.mention for step in pol.escalate[: p.escalation_level]]
+    ids += list(p.escalated_to or [])
+    unique = list(dict.fromkeys(ids))
+    return Deciders(tuple(i for i in unique if not i.startswith("S")), tuple(i for i in unique if i.startswith("S")))
+
+
+def may_decide(svc: Services, p: Proposal, user: str) -> bool:
+    """True if `user` is a decider directly or through a user group."""
+    who = deciders(svc, p)
+    return user in who.users or any(user in svc.directory.members(group) for group in who.usergroups)

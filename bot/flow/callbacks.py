@@ -1,0 +1,50 @@
+"""Deliver final states to the agent's callback_url, HMAC-signed like the webhook connector, with retries."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import httpx
+
+from bot.flow.services import Services
+from bot.flow.views import load_public
+from bot.flow.work import GiveUp, Retry, backoff
+from bot.store import agents, proposals
+from bot.store.db import session_scope
+
+TIMEOUT_SECONDS = 10.0
+
+
+def sign(key: str, timestamp: str, body: bytes) -> str:
+    """`v1=` + hex HMAC-SHA256 over "v1:<timestamp>:<body>" (same scheme as the webhook connector)."""
+    mac = hmac.new(key.encode(), b"v1:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> None:
+    """POST {event, proposal} to the callback URL; 2xx is done, 4xx gives up, anything else retries."""
+    with session_scope(svc.engine) as s:
+        view = load_public(s, proposal_id)
+        if view is None:
+            return
+        row = proposals.get(session=s, proposal_id=proposal_id)
+        agent = agents.by_name(session=s, name=row.agent) if row else None
+    if row is None or not row.callback_url or agent is None:
+        return
+    body = json.dumps({"event": event, "proposal": view.model_dump(mode="json")}, separators=(",", ":")).encode()
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "Idempotency-Key": f"{proposal_id}:{event}",
+               "X-Countersign-Timestamp": ts, "X-Countersign-Signature": sign(agent.token_hash, ts, body)}
+    try:
+        resp = httpx.post(row.callback_url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        raise Retry(f"callback {row.callback_url}: {type(exc).__name__}: {exc}", backoff(attempt, base=10)) from exc
+    if resp.is_success:
+        return
+    detail = f"callback {row.callback_url} answered {resp.status_code}: {resp.text[:300]}"
+    if resp.status_code == 429 or resp.status_code >= 500:
+        raise Retry(detail, backoff(attempt, base=10))
+    raise GiveUp(detail)

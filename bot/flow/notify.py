@@ -1,0 +1,78 @@
+"""Due-work handlers that keep Slack in step with the database, through the Notifier port."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.flow.ports import Note, NotifyError
+from bot.flow.services import Services
+from bot.flow.views import load_public
+from bot.flow.work import GiveUp, Retry, backoff
+from bot.store import due, proposals
+from bot.store.db import session_scope
+
+NOT_CONFIGURED_RETRY = timedelta(minutes=15)
+
+
+def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
+    """Post the proposal message once; if the proposal moved on meanwhile, queue an update."""
+    notifier = _notifier(svc)
+    with session_scope(svc.engine) as s:
+        before = load_public(s, proposal_id)
+    if before is None or before.slack.ts:
+        return
+    ref = _call(lambda: notifier.post_proposal(before), attempt)
+    with session_scope(svc.engine) as s:
+        proposals.set_fields(session=s, proposal_id=proposal_id, values={
+            "slack_channel": ref.channel, "slack_ts": ref.ts, "slack_permalink": ref.permalink})
+        after = load_public(s, proposal_id)
+        if after is not None and _rendered_state(after) != _rendered_state(before):
+            due.enqueue(session=s, kind="slack_update", proposal_id=proposal_id, due_at=svc.clock.now(),
+                        now=svc.clock.now(), max_attempts=1000)
+    svc.kick()
+
+
+def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
+    """Re-render the message in place (nothing to do before it is posted: the post renders the latest state)."""
+    notifier = _notifier(svc)
+    with session_scope(svc.engine) as s:
+        view = load_public(s, proposal_id)
+    if view is None or not view.slack.ts:
+        return
+    _call(lambda: notifier.update_proposal(view), attempt)
+
+
+def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int) -> None:
+    """Post a thread reply; wait for the parent message if it is still queued."""
+    notifier = _notifier(svc)
+    with session_scope(svc.engine) as s:
+        view = load_public(s, proposal_id)
+        post_pending = any(w.state == "pending" for w in due.for_proposal(session=s, proposal_id=proposal_id,
+                                                                          kind="slack_post"))
+    if view is None:
+        return
+    if not view.slack.ts and post_pending:
+        raise Retry("waiting for the proposal message to be posted first", backoff(attempt, base=2, cap=60))
+    payload = dict(data)
+    _call(lambda: notifier.post_note(view, Note(kind=payload.pop("kind"), data=payload)), attempt)
+
+
+def _notifier(svc: Services) -> Any:
+    if svc.notifier is None:
+        raise Retry("Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)", NOT_CONFIGURED_RETRY)
+    return svc.notifier
+
+
+def _call(fn: Any, attempt: int) -> Any:
+    try:
+        return fn()
+    except NotifyError as exc:
+        if not exc.retryable:
+            raise GiveUp(str(exc)) from exc
+        wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(attempt)
+        raise Retry(str(exc), wait) from exc
+
+
+def _rendered_state(view: Any) -> tuple[Any, ...]:
+    return (view.status, view.version, len(view.approvals), view.execution.status, view.escalation_level)

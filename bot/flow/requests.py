@@ -1,0 +1,70 @@
+"""What an agent sends: validated shapes for proposals and handoffs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue
+
+SLACK_TS = r"^\d{6,12}\.\d{1,9}$"
+SLACK_CHANNEL = r"^[CGD][A-Z0-9]{2,30}$"
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here keeps both databases equivalent.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+class ThreadRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: str = Field(pattern=SLACK_CHANNEL)
+    ts: str = Field(pattern=SLACK_TS)
+
+
+class Link(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Text = Field(min_length=1, max_length=200)
+    url: AnyHttpUrl
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workflow: Text = Field(min_length=1, max_length=100)
+    summary: Text = Field(min_length=1, max_length=20_000)
+    idempotency_key: Text | None = Field(None, min_length=1, max_length=200)
+    requested_by: Text | None = Field(None, min_length=1, max_length=100)
+    thread: ThreadRef | None = None
+    links: list[Link] = Field(default_factory=list, max_length=10)
+    callback_url: AnyHttpUrl | None = None
+
+
+class ProposalRequest(_Common):
+    """POST /api/v1/proposals. `payload` may be any JSON: schema problems are flagged, not refused."""
+
+    action: Text = Field(min_length=1, max_length=100)
+    payload: JsonValue
+
+
+class HandoffRequest(_Common):
+    """POST /api/v1/handoffs: a case the agent cannot handle, for a human to take."""
+
+    payload: JsonValue = None
+
+
+class ResultReport(BaseModel):
+    """POST /api/v1/proposals/{id}/result: the agent's own execution outcome (callback connectors)."""
+
+    model_config = ConfigDict(extra="forbid")
+    ok: bool
+    result: JsonValue = None
+    error: Text | None = Field(None, max_length=10_000)
+
+
+def request_dump(req: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict of a request (for hashing and storage)."""
+    return req.model_dump(mode="json")

@@ -1,0 +1,86 @@
+"""Execution outcomes decided outside the connector: the agent's own report, and humans after a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import InvalidTransition, NotFound
+from bot.flow import effects
+from bot.flow.services import Services
+from bot.flow.states import transition
+from bot.flow.views import ProposalPublic, load_public
+from bot.store import audit, due, proposals
+from bot.store.db import session_scope
+
+
+def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any, error: str | None) -> ProposalPublic:
+    """The agent reports how its own execution went (callback connector, or when nothing was executed for it)."""
+    now = svc.clock.now()
+    after = "succeeded" if ok else "failed"
+    with session_scope(svc.engine) as s:
+        p = proposals.get_locked(session=s, proposal_id=proposal_id)
+        if p is None or p.agent != agent:
+            raise NotFound(f"no proposal {proposal_id} for agent {agent!r}")
+        if p.status not in {"approved", "auto_approved"} or p.execution_status != "skipped":
+            raise InvalidTransition(f"no result expected: status {p.status}, execution {p.execution_status}",
+                                    status=p.status)
+        transition(s, p.id, column="execution_status", before="skipped", after=after, executed_at=now,
+                   execution_result=result, execution_error=None if ok else (error or "reported as failed"))
+        fresh = proposals.get(session=s, proposal_id=p.id)
+        effects.queue_update(s, fresh, now)
+        effects.queue_note(s, fresh, "reported", now, ok=ok, error=fresh.execution_error)
+        audit.append(session=s, actor=f"agent:{agent}", action="execution", at=now, proposal_id=p.id,
+                     before="skipped", after=after, reason=fresh.execution_error)
+        out = load_public(s, p.id)
+    svc.kick()
+    return out
+
+
+def retry(svc: Services, *, proposal_id: str, user: str) -> None:
+    """A human asks for another attempt after a final failure."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        p = _failed(s, proposal_id)
+        transition(s, p.id, column="execution_status", before="failed", after="queued", execution_attempts=0)
+        due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
+        effects.queue_update(s, p, now)
+        audit.append(session=s, actor=user, action="execution_retry", at=now, proposal_id=p.id, before="failed",
+                     after="queued")
+    svc.kick()
+
+
+def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
+    """A human did the action by hand; record it as succeeded."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        p = _failed(s, proposal_id)
+        transition(s, p.id, column="execution_status", before="failed", after="succeeded", executed_at=now,
+                   execution_result={"summary": f"done by hand by {user}"})
+        fresh = proposals.get(session=s, proposal_id=p.id)
+        effects.queue_update(s, fresh, now)
+        effects.queue_callback(s, fresh, "execution", now)
+        audit.append(session=s, actor=user, action="execution_done_by_hand", at=now, proposal_id=p.id,
+                     before="failed", after="succeeded")
+    svc.kick()
+
+
+def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
+    """A human closes a failed execution for good: it stays failed, and the message says who gave up."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        p = _failed(s, proposal_id)
+        proposals.set_fields(session=s, proposal_id=p.id, values={
+            "execution_error": f"{p.execution_error} (given up by {user})"})
+        effects.queue_update(s, p, now)
+        audit.append(session=s, actor=user, action="execution_given_up", at=now, proposal_id=p.id, before="failed",
+                     after="failed")
+    svc.kick()
+
+
+def _failed(s: Any, proposal_id: str) -> Any:
+    p = proposals.get_locked(session=s, proposal_id=proposal_id)
+    if p is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    if p.execution_status != "failed":
+        raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
+    return p

@@ -1,0 +1,22 @@
+"""Due-work outcomes shared by the flow handlers and the sweep that runs them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+class Retry(Exception):
+    """Try this due item again after `after` (the error is recorded on the item)."""
+
+    def __init__(self, error: str, after: timedelta) -> None:
+        super().__init__(error)
+        self.error, self.after = error, after
+
+
+class GiveUp(Exception):
+    """Stop retrying this due item; it stays in the table as dead, with the error, for a human to see."""
+
+
+def backoff(attempt: int, *, base: float = 5.0, cap: float = 900.0) -> timedelta:
+    """Exponential backoff: 5 s, 10 s, 20 s ... capped at 15 minutes."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))

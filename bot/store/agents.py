@@ -1,0 +1,33 @@
+"""Queries on agents (API clients)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.store.models import Agent
+
+
+def insert(*, session: Session, name: str, token_hash: str, token_prefix: str, scopes: list[str], now: datetime) -> Agent:
+    """Store a new agent."""
+    agent = Agent(name=name, token_hash=token_hash, token_prefix=token_prefix, scopes=scopes, created_at=now)
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def by_token_hash(*, session: Session, token_hash: str) -> Agent | None:
+    """The agent owning this token hash, revoked or not."""
+    return session.exec(select(Agent).where(Agent.token_hash == token_hash)).first()
+
+
+def by_name(*, session: Session, name: str) -> Agent | None:
+    """The agent with this name."""
+    return session.exec(select(Agent).where(Agent.name == name)).first()
+
+
+def all_agents(*, session: Session) -> Sequence[Agent]:
+    """Every agent, oldest first."""
+    return session.exec(select(Agent).order_by(Agent.id)).all()

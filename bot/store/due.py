@@ -1,0 +1,94 @@
+"""The outbox: enqueue side effects with a due time; sweeps claim them under a lease."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.store.db import is_postgres
+from bot.store.models import DueWork
+
+
+def enqueue(*, session: Session, kind: str, due_at: datetime, now: datetime, proposal_id: str | None = None,
+            data: Any = None, dedupe_key: str | None = None, max_attempts: int = 10) -> bool:
+    """Add due work; with a dedupe_key, a second enqueue of the same key is a no-op (returns False)."""
+    row = DueWork(kind=kind, proposal_id=proposal_id, data=data, due_at=due_at, created_at=now,
+                  dedupe_key=dedupe_key, max_attempts=max_attempts)
+    if dedupe_key is None:
+        session.add(row)
+        session.flush()
+        return True
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limit: int) -> Sequence[DueWork]:
+    """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds."""
+    ready = (
+        select(DueWork.id)
+        .where(DueWork.state == "pending", DueWork.due_at <= now,
+               or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now))
+        .order_by(col(DueWork.due_at), col(DueWork.id))
+        .limit(limit)
+    )
+    if is_postgres(session):
+        ready = ready.with_for_update(skip_locked=True)
+    ids = list(session.exec(ready).all())
+    if not ids:
+        return []
+    session.execute(
+        update(DueWork).where(col(DueWork.id).in_(ids))
+        .values(lease_owner=owner, lease_until=now + lease, attempts=DueWork.attempts + 1)
+    )
+    session.expire_all()
+    return session.exec(select(DueWork).where(col(DueWork.id).in_(ids)).order_by(col(DueWork.due_at))).all()
+
+
+def _owned(item_id: int, owner: str) -> Any:
+    return (col(DueWork.id) == item_id) & (col(DueWork.lease_owner) == owner) & (col(DueWork.state) == "pending")
+
+
+def complete(*, session: Session, item_id: int, owner: str, now: datetime) -> bool:
+    """Mark done, only if `owner` still holds the lease (a replica whose lease lapsed must not double-report)."""
+    stmt = update(DueWork).where(_owned(item_id, owner)).values(state="done", done_at=now, lease_until=None)
+    return session.execute(stmt).rowcount == 1
+
+
+def reschedule(*, session: Session, item_id: int, owner: str, due_at: datetime, error: str) -> bool:
+    """Release the lease and try again at `due_at`."""
+    stmt = (update(DueWork).where(_owned(item_id, owner))
+            .values(due_at=due_at, lease_owner=None, lease_until=None, last_error=error[:4000]))
+    return session.execute(stmt).rowcount == 1
+
+
+def kill(*, session: Session, item_id: int, owner: str, now: datetime, error: str) -> bool:
+    """Give up on an item; it stays in the table, visible, with its last error."""
+    stmt = (update(DueWork).where(_owned(item_id, owner))
+            .values(state="dead", done_at=now, lease_until=None, last_error=error[:4000]))
+    return session.execute(stmt).rowcount == 1
+
+
+def for_proposal(*, session: Session, proposal_id: str, kind: str | None = None) -> Sequence[DueWork]:
+    """A proposal's due work, in creation order."""
+    stmt = select(DueWork).where(DueWork.proposal_id == proposal_id)
+    if kind:
+        stmt = stmt.where(DueWork.kind == kind)
+    return session.exec(stmt.order_by(col(DueWork.id))).all()
+
+
+def backlog(*, session: Session) -> dict[str, int]:
+    """Count of pending and dead items by kind (for /metrics and doctor)."""
+    from sqlalchemy import func
+
+    stmt = select(DueWork.kind, DueWork.state, func.count()).where(col(DueWork.state).in_(["pending", "dead"])).group_by(
+        DueWork.kind, DueWork.state)
+    return {f"{kind}:{state}": n for kind, state, n in session.exec(stmt).all()}

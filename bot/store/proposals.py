@@ -1,0 +1,99 @@
+"""Queries on proposals and approvals. Transitions are single conditional UPDATEs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.store.models import Approval, Proposal
+
+
+def insert(*, session: Session, proposal: Proposal) -> Proposal:
+    """Store a new proposal."""
+    session.add(proposal)
+    session.flush()
+    return proposal
+
+
+def get(*, session: Session, proposal_id: str) -> Proposal | None:
+    """One proposal by id."""
+    return session.get(Proposal, proposal_id)
+
+
+def get_locked(*, session: Session, proposal_id: str) -> Proposal | None:
+    """One proposal, row-locked until commit on PostgreSQL (SQLite transactions are already exclusive)."""
+    stmt = select(Proposal).where(Proposal.id == proposal_id).with_for_update()
+    return session.exec(stmt.execution_options(populate_existing=True)).first()
+
+
+def by_idempotency_key(*, session: Session, agent: str, key: str) -> Proposal | None:
+    """The proposal an agent already made with this idempotency key."""
+    stmt = select(Proposal).where(Proposal.agent == agent, Proposal.idempotency_key == key)
+    return session.exec(stmt).first()
+
+
+def latest_same_content(*, session: Session, content_hash: str, since: datetime) -> Proposal | None:
+    """The newest proposal with the same workflow, action and payload created after `since`."""
+    stmt = (
+        select(Proposal)
+        .where(Proposal.content_hash == content_hash, Proposal.created_at >= since)
+        .order_by(col(Proposal.created_at).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def transition(*, session: Session, proposal_id: str, column: str, before: Sequence[str], after: str, values: dict[str, Any]) -> bool:
+    """Move `column` from one of `before` to `after` in one conditional UPDATE; True if this caller won."""
+    stmt = (
+        update(Proposal)
+        .where(col(Proposal.id) == proposal_id, getattr(Proposal, column).in_(list(before)))
+        .values({column: after, **values})
+    )
+    won = session.execute(stmt).rowcount == 1
+    session.expire_all()  # later reads in this transaction must see the new row
+    return won
+
+
+def set_fields(*, session: Session, proposal_id: str, values: dict[str, Any]) -> None:
+    """Update plain (non-state) fields."""
+    session.execute(update(Proposal).where(col(Proposal.id) == proposal_id).values(values))
+    session.expire_all()
+
+
+def add_approval(*, session: Session, proposal_id: str, user: str, version: int, at: datetime) -> bool:
+    """Record one user's approval of one payload version; False if they already approved it."""
+    try:
+        with session.begin_nested():
+            session.add(Approval(proposal_id=proposal_id, user=user, version=version, at=at))
+    except IntegrityError:
+        return False
+    return True
+
+
+def approvals(*, session: Session, proposal_id: str, version: int | None = None) -> Sequence[Approval]:
+    """Approvals of a proposal (of one version when given), oldest first."""
+    stmt = select(Approval).where(Approval.proposal_id == proposal_id)
+    if version is not None:
+        stmt = stmt.where(Approval.version == version)
+    return session.exec(stmt.order_by(col(Approval.at), col(Approval.id))).all()
+
+
+def count_approvals(*, session: Session, proposal_id: str, version: int) -> int:
+    """Distinct approvers of this payload version."""
+    stmt = select(func.count(func.distinct(Approval.user))).where(
+        Approval.proposal_id == proposal_id, Approval.version == version
+    )
+    return int(session.exec(stmt).one())
+
+
+def pending(*, session: Session, workflow: str | None = None, limit: int = 200) -> Sequence[Proposal]:
+    """Undecided proposals and handoffs, oldest first."""
+    stmt = select(Proposal).where(Proposal.status == "pending")
+    if workflow:
+        stmt = stmt.where(Proposal.workflow == workflow)
+    return session.exec(stmt.order_by(col(Proposal.created_at)).limit(limit)).all()
