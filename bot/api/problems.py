@@ -92,8 +92,9 @@ class BodyGuard:
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             await self._reject(send, 413, "BodyTooLarge", f"body is larger than {self.max_bytes} bytes")
             return
+        has_body = (declared not in {None, "0"}) or "transfer-encoding" in headers
         media = headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json" and not media.endswith("+json"):
+        if has_body and media != "application/json" and not media.endswith("+json"):
             await self._reject(send, 415, "UnsupportedMediaType", "send the body as JSON (Content-Type: application/json)")
             return
         body = await self._read_limited(receive)
