@@ -31,4 +31,5 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)  # one line per sweep is noise
+    for noisy in ("apscheduler.executors.default", "apscheduler.scheduler", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)  # a line per sweep or per readiness probe is noise

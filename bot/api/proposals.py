@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -24,21 +24,23 @@ router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONS
 WAIT_POLL_SECONDS = 0.25
 
 
-def _created(view: ProposalPublic, created: bool) -> JSONResponse:
+def _created(request: Request, view: ProposalPublic, created: bool) -> JSONResponse:
+    if created:
+        request.app.state.metrics.proposals.labels(view.workflow, view.route).inc()
     return JSONResponse(view.model_dump(mode="json"), status_code=201 if created else 200)
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201,
              responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}})
-async def create_proposal(req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
     """Propose an action. The policy routes it: auto, needs approval, or deny."""
-    return _created(*await run_in_threadpool(intake.submit, svc, agent=agent, req=req))
+    return _created(request, *await run_in_threadpool(intake.submit, svc, agent=agent, req=req))
 
 
 @router.post("/handoffs", response_model=ProposalPublic, status_code=201, tags=["handoffs"])
-async def create_handoff(req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
     """Hand a case the agent cannot handle to humans (posted with a Take-it button)."""
-    return _created(*await run_in_threadpool(intake.handoff, svc, agent=agent, req=req))
+    return _created(request, *await run_in_threadpool(intake.handoff, svc, agent=agent, req=req))
 
 
 def _own(svc: Services, proposal_id: str, agent: str) -> ProposalPublic:

@@ -11,8 +11,8 @@ from bot.config import Settings, load_settings
 from bot.errors import CountersignError
 from bot.flow.services import Services
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
