@@ -1,0 +1,74 @@
+"""Shared HTTP helpers for the REST connectors: error classification and response parsing."""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from typing import Annotated, Any
+
+import httpx
+from pydantic import AfterValidator, HttpUrl, TypeAdapter
+
+from bot.errors import ConnectorError
+
+EXCERPT_CHARS = 500
+
+
+def _http_url(value: str) -> str:
+    TypeAdapter(HttpUrl).validate_python(value)  # check it, but keep the string exactly as written
+    return value
+
+
+HttpUrlStr = Annotated[str, AfterValidator(_http_url)]
+
+
+def retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None  # unparseable: let the outbox use its own backoff
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The response body parsed as JSON, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def excerpt(response: httpx.Response, limit: int = EXCERPT_CHARS) -> str:
+    """The start of the body, stripped, for error messages humans will read."""
+    text = response.text.strip()
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+def transport_error(exc: httpx.HTTPError, target: str) -> ConnectorError:
+    """Classify an httpx failure that produced no response (timeouts, refused, reset, DNS)."""
+    if isinstance(exc, httpx.TimeoutException):
+        # The request may have arrived: the retry carries the same idempotency key.
+        return ConnectorError(f"{target} timed out ({type(exc).__name__})", retryable=True)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return ConnectorError(f"{target}: {exc}", retryable=False)
+    return ConnectorError(f"{target} unreachable: {str(exc) or type(exc).__name__}", retryable=True)
+
+
+def status_error(response: httpx.Response, target: str, message: str) -> ConnectorError:
+    """Classify a non-2xx answer: 408/429/5xx may succeed later, other statuses will not."""
+    code = response.status_code
+    details: dict[str, Any] = {"status": code}
+    if code == 429:
+        wait = retry_after(response.headers)
+        if wait is not None:
+            details["retry_after"] = wait
+        return ConnectorError(f"{target} is rate limiting (429): {message}", retryable=True, **details)
+    retryable = code >= 500 or code == 408
+    return ConnectorError(f"{target} answered {code}: {message}", retryable=retryable, **details)

@@ -1,0 +1,121 @@
+"""A real SMTP server (aiosmtpd) that collects messages and can refuse, defer, require AUTH or TLS."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Literal
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+@dataclass
+class Received:
+    """One accepted message with its envelope."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+@dataclass
+class Certificates:
+    """A throwaway CA and a server certificate for 127.0.0.1 and localhost."""
+
+    server_context: ssl.SSLContext
+    ca_file: str  # PEM the client must trust
+
+
+def make_certificates(directory: Path) -> Certificates:
+    """Issue a CA and server certificate now, so nothing secret or expiring is stored in the repo."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = directory / "smtp-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return Certificates(context, str(ca_file))
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, fake: FakeSmtp) -> None:
+        self.fake = fake
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address in self.fake.rejected:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        if address in self.fake.deferred:
+            return f"451 4.3.0 <{address}>: Temporary lookup failure, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
+        self.fake.messages.append(received)
+        return "250 2.0.0 OK queued"
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.fake.drop_at_quit:
+            server.transport.abort()  # hang up instead of answering 221
+        return "221 Bye"
+
+
+class FakeSmtp:
+    """Use as a context manager; `tls` picks plain, STARTTLS (required) or implicit TLS."""
+
+    def __init__(
+        self,
+        *,
+        tls: Literal["none", "starttls", "ssl"] = "none",
+        certificates: Certificates | None = None,
+        login: tuple[str, str] | None = None,
+    ) -> None:
+        if tls != "none" and certificates is None:
+            raise ValueError("TLS needs certificates (make_certificates)")
+        self.messages: list[Received] = []
+        self.rejected: set[str] = set()  # answered 550 at RCPT
+        self.deferred: set[str] = set()  # answered 451 at RCPT
+        self.drop_at_quit = False  # hang up after accepting, before answering QUIT
+        self.login = login
+        self.port = free_port()
+        options: dict[str, Any] = {"server_hostname": "fake-smtp.test"}  # skip a slow getfqdn()
+        if login:
+            options.update(authenticator=self._authenticate, auth_required=True)
+        if tls == "starttls":
+            options.update(tls_context=certificates.server_context, require_starttls=True)  # type: ignore[union-attr]
+        if tls == "ssl":
+            options.update(ssl_context=certificates.server_context)  # type: ignore[union-attr]
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.login, handled=False)
+
+    def start(self) -> FakeSmtp:
+        self._controller.start()
+        return self
+
+    def close(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> FakeSmtp:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
