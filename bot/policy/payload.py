@@ -1,0 +1,45 @@
+"""Check a payload against its action's JSON Schema, listing every problem (never raising)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+
+from bot.policy.models import ActionPolicy
+
+_MAX_MESSAGE = 300  # jsonschema quotes the offending value, which may be megabytes of agent output
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way the payload breaks the schema; `path` is dotted ("items.0.sku"), "" for the root."""
+
+    path: str
+    message: str
+
+
+def validate_payload(action: ActionPolicy, payload: Any) -> list[Problem]:
+    """Every schema problem of `payload`, sorted by path."""
+    try:
+        errors = list(action.validator.iter_errors(payload))
+    except RecursionError:
+        return [Problem("", "payload nests too deeply to be checked")]
+    except Exception as exc:  # e.g. an unresolvable $ref: report it, the human still decides
+        return [Problem("", _short(f"schema could not be applied: {type(exc).__name__}: {exc}"))]
+    found = sorted((_parts(error), _short(error.message)) for error in errors)
+    return [Problem(".".join(str(p) for _, p in parts), message) for parts, message in found]
+
+
+def _parts(error: ValidationError) -> tuple[tuple[int, Any], ...]:
+    # Sort numeric segments as numbers ("items.2" before "items.10"); a missing key points at the key.
+    path = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [key for key in error.validator_value if error.message.startswith(repr(key))]
+        path += [key for key in missing if key not in error.instance][:1]
+    return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in path)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 1] + "…"
