@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from bot.errors import PolicyError
@@ -13,21 +13,39 @@ ENTRY_POINT_GROUP = "countersign.connectors"
 
 
 @cache
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+@cache
+def _load(name: str) -> type[Connector]:
+    try:
+        return _entry_points()[name].load()
+    except Exception as exc:  # one broken third-party package must not take the built-ins down with it
+        raise PolicyError(f"connector {name!r} is installed but failed to load: {type(exc).__name__}: {exc}") from exc
+
+
+def names() -> list[str]:
+    """Names of every installed connector, loadable or not."""
+    return sorted(_entry_points())
+
+
 def available() -> dict[str, type[Connector]]:
-    """Every installed connector class by name (built-ins and third-party packages)."""
-    found: dict[str, type[Connector]] = {}
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found[ep.name] = ep.load()
+    """Every installed connector class that loads, by name."""
+    found = {}
+    for name in names():
+        try:
+            found[name] = _load(name)
+        except PolicyError:
+            continue
     return found
 
 
 def connector_class(name: str) -> type[Connector]:
     """The class registered under `name`, or a PolicyError listing what is installed."""
-    classes = available()
-    if name not in classes:
-        known = ", ".join(sorted(classes)) or "none"
-        raise PolicyError(f"unknown connector {name!r} (installed: {known})")
-    return classes[name]
+    if name not in _entry_points():
+        raise PolicyError(f"unknown connector {name!r} (installed: {', '.join(names()) or 'none'})")
+    return _load(name)
 
 
 def parse_config(name: str, options: dict[str, Any]) -> ConnectorConfig:
