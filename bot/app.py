@@ -17,11 +17,12 @@ from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.flow.services import ConnectorHub, Services
 from bot.metrics import Metrics
-from bot.policy import PolicyFileError, load_policies
+from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.scheduler.runner import SchedulerRunner
 from bot.scheduler.sweep import instance_name
 from bot.store import migrate
 from bot.store.db import make_engine
+from connectors import registry
 from connectors.base import ConnectorContext
 
 log = structlog.get_logger(__name__)
@@ -36,8 +37,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
         raise ConfigError(f"COUNTERSIGN_POLICIES: invalid policy files:\n{exc}") from None
     engine = make_engine(settings.database_url)
     context = connector_context or ConnectorContext()
+    _warn_missing_secrets(policies, context)
     return Services(settings=settings, engine=engine, policies=policies, clock=clock or SystemClock(),
                     connectors=ConnectorHub(policies, context), instance=instance_name())
+
+
+def _warn_missing_secrets(policies: PolicySet, context: ConnectorContext) -> None:
+    """Say at start-up which actions cannot execute yet (they will fail visibly, not silently, if approved)."""
+    for wf in policies.workflows.values():
+        for act in wf.actions.values():
+            for name in registry.missing_secrets(act.connector_config, context.env):
+                log.warning("connector secret not set", workflow=wf.name, action=act.name, variable=name)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from collections.abc import Mapping
 from typing import Any
 
 from bot.errors import PolicyError
@@ -56,3 +57,9 @@ def parse_config(name: str, options: dict[str, Any]) -> ConnectorConfig:
 def build(name: str, config: ConnectorConfig, context: ConnectorContext) -> Connector:
     """Instantiate a configured connector."""
     return connector_class(name)(config, context)
+
+
+def missing_secrets(config: ConnectorConfig, env: Mapping[str, str]) -> list[str]:
+    """Env var names a connector config refers to (fields ending in `_env`) that are not set."""
+    names = [getattr(config, f) for f in type(config).model_fields if f.endswith("_env")]
+    return [n for n in names if n and not env.get(n)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot import __version__
-from bot.cli import agents, audit, serve
+from bot.cli import agents, audit, connectors, serve
 
 app = typer.Typer(
     name="countersign",
@@ -19,6 +19,7 @@ app.command("serve")(serve.serve)
 app.command("migrate")(serve.migrate)
 app.add_typer(agents.app, name="agents")
 app.add_typer(audit.app, name="audit")
+app.add_typer(connectors.app, name="connectors")
 
 
 def _register_optional() -> None:

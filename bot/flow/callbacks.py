@@ -32,8 +32,10 @@ def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> Non
             return
         row = proposals.get(session=s, proposal_id=proposal_id)
         agent = agents.by_name(session=s, name=row.agent) if row else None
-    if row is None or not row.callback_url or agent is None:
+    if row is None or not row.callback_url:
         return
+    if agent is None:
+        raise GiveUp(f"agent {row.agent!r} no longer exists: no key to sign the callback with")
     body = json.dumps({"event": event, "proposal": view.model_dump(mode="json")}, separators=(",", ":")).encode()
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/json", "Idempotency-Key": f"{proposal_id}:{event}",

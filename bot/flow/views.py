@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from bot.store import proposals
+from bot.store import due, proposals
 from bot.store.models import Proposal
 
 
@@ -34,6 +34,15 @@ class SlackOut(BaseModel):
 class ProblemOut(BaseModel):
     path: str
     message: str
+
+
+class CallbackOut(BaseModel):
+    """Delivery of one final state to the agent's callback_url."""
+
+    event: str
+    state: str  # pending (being retried) | done | dead (gave up; see last_error)
+    attempts: int
+    last_error: str | None = None
 
 
 class ProposalPublic(BaseModel):
@@ -66,9 +75,10 @@ class ProposalPublic(BaseModel):
     version: int
     escalation_level: int
     links: list[dict[str, str]]
+    callbacks: list[CallbackOut] = []
 
 
-def public(p: Proposal, approvals: list[ApprovalOut]) -> ProposalPublic:
+def public(p: Proposal, approvals: list[ApprovalOut], callbacks: list[CallbackOut] | None = None) -> ProposalPublic:
     """Build the public shape from a row and its current-version approvals."""
     return ProposalPublic(
         id=p.id, kind=p.kind, workflow=p.workflow, action=p.action, status=p.status, route=p.route, reason=p.reason,
@@ -80,7 +90,7 @@ def public(p: Proposal, approvals: list[ApprovalOut]) -> ProposalPublic:
         mode=p.mode, created_at=p.created_at, decided_at=p.decided_at, expires_at=p.expires_at,
         slack=SlackOut(channel=p.slack_channel, ts=p.slack_ts, permalink=p.slack_permalink),
         requested_by=p.requested_by, idempotency_key=p.idempotency_key, duplicate_of=p.duplicate_of,
-        version=p.version, escalation_level=p.escalation_level, links=p.links,
+        version=p.version, escalation_level=p.escalation_level, links=p.links, callbacks=callbacks or [],
     )
 
 
@@ -90,4 +100,7 @@ def load_public(session: Session, proposal_id: str) -> ProposalPublic | None:
     if p is None:
         return None
     rows = proposals.approvals(session=session, proposal_id=p.id, version=p.version)
-    return public(p, [ApprovalOut(user=a.user, at=a.at) for a in rows])
+    deliveries = due.for_proposal(session=session, proposal_id=p.id, kind="callback") if p.callback_url else []
+    return public(p, [ApprovalOut(user=a.user, at=a.at) for a in rows],
+                  [CallbackOut(event=d.data["event"], state=d.state, attempts=d.attempts, last_error=d.last_error)
+                   for d in deliveries])

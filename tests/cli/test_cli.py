@@ -83,3 +83,11 @@ def test_invalid_policies_stop_start_up_with_file_and_line(tmp_path: Path) -> No
 def test_help_is_useful(args: list[str]) -> None:
     r = runner.invoke(app, args)
     assert r.exit_code in (0, 2) and "Usage" in r.output and len(r.output) > 200
+
+
+def test_connectors_list_shows_installed_and_missing_secrets(env: dict[str, str]) -> None:
+    r = runner.invoke(app, ["connectors", "list"], env=env)
+    assert r.exit_code == 1 and "missing env: PAYOUT_SECRET" in r.output
+    assert all(name in r.output for name in ("webhook", "callback", "email", "crm", "slack_reply"))
+    ok = runner.invoke(app, ["connectors", "list"], env={**env, "PAYOUT_SECRET": "s3cret"})
+    assert ok.exit_code == 0
