@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.connectors.fake_slack import FakeSlackApi
 from tests.fakes.crm import FakeCrm
 from tests.fakes.smtp import Certificates, free_port, make_certificates
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -23,12 +22,6 @@ def receiver() -> Iterator[WebhookReceiver]:
 def crm() -> Iterator[FakeCrm]:
     stages = ["subscriber", "lead", "customer"]
     with FakeCrm(token="pat-test-token", options={"lifecyclestage": stages}, numbers={"annualrevenue"}) as fake:
-        yield fake
-
-
-@pytest.fixture
-def slack_api() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as fake:
         yield fake
 
 
