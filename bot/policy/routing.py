@@ -81,9 +81,12 @@ def _rules(indexes: list[int]) -> str:
 def _outcomes(
     workflow: WorkflowPolicy, action: ActionPolicy, payload: Any, context: Mapping[str, Any]
 ) -> Iterator[RuleOutcome]:
+    if not action.rules:
+        return
     variables = {**context, "workflow": workflow.name, "action": action.name}
+    names = {name for rule in action.rules for name in rule.condition.names}
     try:
-        values = cel_activation(payload, variables)
+        values = cel_activation(payload, variables, names)
     except Exception as exc:  # a payload CEL cannot represent makes every rule unevaluable
         problem = f"payload cannot be evaluated: {describe(exc)}"
         for index, rule in enumerate(action.rules):

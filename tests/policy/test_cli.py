@@ -85,9 +85,9 @@ def test_explain_shows_rule_errors_and_schema_problems(tmp_path: Path) -> None:
     body = {"workflow": "refunds", "action": "issue_refund", "payload": {"amount": "15", "reason": "damaged"}}
     code, lines = _run("explain", _proposal(tmp_path, body), "--policies", str(SHIPPED))
     assert code == 0
-    assert (
-        lines[2]
-        == "  0. payload.amount <= 0 -> deny: error: found no matching overload for '<=' applied to '(string, int)'"
+    assert lines[2] == (
+        "  0. payload.amount <= 0 -> deny: error: "
+        "no matching overload for the operand types (a string where a number is expected, say)"
     )
     assert "Route: approve" in lines
     assert "Schema problems (3):" in lines

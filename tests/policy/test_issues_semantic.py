@@ -78,6 +78,12 @@ def test_cel_syntax_error_is_on_the_line_of_its_when(tmp_path: Path) -> None:
         ("requestedBy == 'x'", "unknown name 'requestedBy'"),
         ("payload.to.trim() == ''", "unknown function 'trim'"),
         ("lower(payload.to) == ''", "unknown function 'lower'"),
+        ("bool(payload.to)", "unknown function 'bool'"),
+        ("matches(payload.to, 'x')", "matches() is a method: write x.matches(...), not matches(x, ...)"),
+        ("payload.amount.int() == 1", "int() is not a method: write int(x), not x.int()"),
+        ("payload.items.all(k, v, v != null)", "unsupported use of all()"),
+        ("payload.items.exists(i, i.sku == '') && sku == ''", "unknown name 'sku'"),
+        ("google.protobuf.Timestamp == type(payload.to)", "unknown name 'google'"),
         ("   ", "expected a CEL expression"),
     ],
 )
@@ -85,6 +91,31 @@ def test_cel_names_are_checked_at_load(tmp_path: Path, when: str, fragment: str)
     text, line, field, message = _one(tmp_path, '"payload.amount <= 20"', f'"{when}"')
     assert (line, field) == (line_of(text, f'"{when}"'), "actions.refund.rules[2].when")
     assert fragment in message
+
+
+def test_multi_line_cel_syntax_error_names_the_line_within_the_condition(tmp_path: Path) -> None:
+    old = '      - {when: "payload.amount <= 20", route: auto, reason: "small"}\n'
+    new = "      - route: auto\n        reason: small\n        when: |\n          payload.amount > 0 &&\n"
+    new += "            payload.x <\n"
+    text, line, field, message = _one(tmp_path, old, new)
+    assert (line, field) == (line_of(text, "when: |"), "actions.refund.rules[2].when")
+    assert message == "CEL syntax error at line 2, column 14: unexpected end of input in 'payload.x <'"
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "type(payload.amount) == int || type(payload.amount) == double",
+        "payload.items.all(i, has(i.sku) && [i.sku].exists(s, s.startsWith('A')))",
+        "payload.email.contains('matches(') && payload.email.endsWith('bool(')",
+        "payload.items.map(i, i.sku).filter(s, s != '').size() > 0 && size(payload.items) < 10",
+        "timestamp('2024-01-01T00:00:00Z').getFullYear() == 2024 && duration('1h') > duration('30m')",
+        "payload.amount in [1, 2.5] ? uint(1) == 1u : dyn(string(payload.amount)) == '3'",
+    ],
+)
+def test_valid_conditions_compile(tmp_path: Path, when: str) -> None:
+    write(tmp_path, "demo.yaml", replaced('"payload.amount <= 20"', f'"{when}"'))
+    assert load_policies(tmp_path).workflow("demo").action("refund").rules[2].when == when
 
 
 def test_cel_macros_and_context_variables_compile(tmp_path: Path) -> None:
