@@ -61,6 +61,8 @@ def remind(svc: Services, *, proposal_id: str, n: int) -> bool:
         if p is None or p.status != "pending" or p.reminders_sent >= n:
             return False
         pol = approval_policy(svc, p)
+        if n > pol.reminder_cap:  # intake queues the first reminder whatever the cap; reminder_cap: 0 means none
+            return False
         approved = {a.user for a in proposals.approvals(session=s, proposal_id=p.id, version=p.version)}
         waiting = [i for i in deciders(svc, p).ids if i not in approved]
         proposals.set_fields(session=s, proposal_id=p.id, values={"reminders_sent": n})
@@ -88,7 +90,7 @@ def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None 
         if actor != "countersign" and not _may_escalate(svc, p, actor):
             # Escalating adds a decider, so only current deciders and the owner may do it.
             raise NotAuthorized("only the deciders of this proposal or the workflow owner may escalate it")
-        mention, values = _next_mention(svc, p, target)
+        mention, values = _next_mention(svc, p, target, level)
         values["escalations"] = p.escalations + 1
         proposals.set_fields(session=s, proposal_id=p.id, values=values)
         fresh = proposals.get(session=s, proposal_id=p.id)
@@ -104,11 +106,14 @@ def _may_escalate(svc: Services, p: Proposal, actor: str) -> bool:
     return actor == svc.policies.workflow(p.workflow).owner or may_decide(svc, p, actor)
 
 
-def _next_mention(svc: Services, p: Proposal, target: str | None) -> tuple[str, dict[str, object]]:
-    """A named target, else the next policy step, else the workflow owner."""
+def _next_mention(svc: Services, p: Proposal, target: str | None, level: int | None) -> tuple[str, dict[str, object]]:
+    """A named target, else the scheduled (or next) policy step, else the workflow owner."""
     pol = approval_policy(svc, p)
     if target:
         return target, {"escalated_to": [*p.escalated_to, target]}
+    if level is not None and 0 < level <= len(pol.escalate):
+        # A scheduled step mentions its own person even if an earlier step never ran (retrying, or added later).
+        return pol.escalate[level - 1].mention, {"escalation_level": level}
     if p.escalation_level < len(pol.escalate):
         return pol.escalate[p.escalation_level].mention, {"escalation_level": p.escalation_level + 1}
     owner = svc.policies.workflow(p.workflow).owner

@@ -41,6 +41,14 @@ class Notifier(Protocol):
     def post_note(self, proposal: Any, note: Note) -> None: ...
 
 
+class DigestPublisher(Protocol):
+    """Posts the monthly digest (then its chart in the digest's thread). Raises NotifyError on failure."""
+
+    def post_digest(self, report: Any) -> MessageRef: ...
+
+    def post_chart(self, report: Any, ref: MessageRef, png: bytes) -> None: ...
+
+
 class Directory(Protocol):
     """Who is in a user group (cached by the implementation)."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.flow.ports import Directory, EmptyDirectory, Notifier
+from bot.flow.ports import DigestPublisher, Directory, EmptyDirectory, Notifier
 from bot.policy import ActionPolicy, PolicySet
 from connectors import registry
 from connectors.base import Connector, ConnectorContext
@@ -49,6 +49,7 @@ class Services:
     clock: Clock
     connectors: ConnectorHub
     notifier: Notifier | None = None
+    publisher: DigestPublisher | None = None  # posts the monthly digest (Slack); None when Slack is not configured
     directory: Directory = field(default_factory=EmptyDirectory)
     kick: Callable[[], None] = lambda: None  # wakes the sweep after new due work is committed
     instance: str = "countersign"

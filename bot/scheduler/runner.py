@@ -1,17 +1,27 @@
-"""APScheduler 3 wiring: the sweep on an interval, woken early whenever new work is committed."""
+"""APScheduler 3 wiring: the sweep on an interval (woken early whenever new work is committed) and the digest cron."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
+from bot.digest.period import DIGEST_TIME
+from bot.flow import digest_work
 from bot.flow.services import Services
 from bot.scheduler.sweep import Sweeper
 
 log = structlog.get_logger(__name__)
 SWEEP_JOB = "sweep"
+DIGEST_JOB = "monthly-digest"
+
+
+def digest_trigger(zone: ZoneInfo) -> CronTrigger:
+    """09:00 local on days 1-3: the first working day (Mon-Fri) of a month is always one of them."""
+    return CronTrigger(day="1-3", hour=DIGEST_TIME.hour, minute=DIGEST_TIME.minute, timezone=zone)
 
 
 class SchedulerRunner:
@@ -23,6 +33,9 @@ class SchedulerRunner:
         self.scheduler = BackgroundScheduler(timezone=svc.settings.zone, job_defaults={"misfire_grace_time": 30})
         self.scheduler.add_job(self._sweep, "interval", seconds=svc.settings.sweep_seconds, id=SWEEP_JOB,
                                max_instances=1, coalesce=True)
+        # A missed firing is harmless: the catch-up at start() and the next day's firing queue what is due.
+        self.scheduler.add_job(self.queue_digests, digest_trigger(svc.settings.zone), id=DIGEST_JOB,
+                               max_instances=1, coalesce=True, misfire_grace_time=3600)
 
     def _sweep(self) -> None:
         try:
@@ -30,9 +43,21 @@ class SchedulerRunner:
         except Exception:  # the database may be down; the next interval tries again
             log.exception("sweep failed")
 
+    def queue_digests(self) -> list[str]:
+        """Queue every digest that is due and not yet posted (the cron job, and the catch-up at start)."""
+        try:
+            queued = digest_work.enqueue_due(self.svc)
+        except Exception:  # the database may be down; the next firing or start-up tries again
+            log.exception("queueing monthly digests failed")
+            return []
+        if queued:
+            log.info("monthly digests queued", workflows=queued)
+        return queued
+
     def start(self) -> None:
-        """Start the scheduler thread; the first sweep runs at once."""
+        """Start the scheduler thread; catch up on digests missed while down; the first sweep runs at once."""
         self.scheduler.start()
+        self.queue_digests()
         self.kick()
         log.info("scheduler started", sweep_seconds=self.svc.settings.sweep_seconds, instance=self.svc.instance)
 

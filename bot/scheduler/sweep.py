@@ -11,7 +11,7 @@ from datetime import timedelta
 import structlog
 
 from bot.errors import InvalidTransition
-from bot.flow import callbacks, execute, lifecycle, notify
+from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.services import Services
 from bot.flow.work import GiveUp, Retry, backoff
 from bot.store import due
@@ -20,6 +20,7 @@ from bot.store.models import DueWork
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[Services, DueWork], object]
+SLACK_KINDS = ("slack_post", "slack_update", "slack_note")
 
 
 def _escalate(svc: Services, item: DueWork) -> None:
@@ -39,6 +40,10 @@ HANDLERS: dict[str, Handler] = {
     "expire": lambda svc, item: lifecycle.expire(svc, proposal_id=item.proposal_id),
     "callback": lambda svc, item: callbacks.deliver(svc, proposal_id=item.proposal_id, event=item.data["event"],
                                                     attempt=item.attempts),
+    "digest": lambda svc, item: digest_work.run_item(svc, period=item.data["period"],
+                                                     workflow=item.data["workflow"], attempt=item.attempts),
+    "digest_chart": lambda svc, item: digest_work.chart_item(svc, period=item.data["period"],
+                                                             workflow=item.data["workflow"], attempt=item.attempts),
 }
 
 
@@ -62,13 +67,17 @@ class Sweeper:
         while time.monotonic() < deadline:
             with session_scope(self.svc.engine) as s:
                 items = due.claim(session=s, owner=self.owner, now=self.svc.clock.now(), lease=self.lease,
-                                  limit=self.batch)
+                                  limit=self.batch, skip_kinds=self._unrunnable())
             if not items:
                 break
             for item in items:
                 self._run(item)
                 done += 1
         return done
+
+    def _unrunnable(self) -> tuple[str, ...]:
+        """Without Slack, Slack work waits untouched (still counted in /metrics) until Slack is configured."""
+        return SLACK_KINDS if self.svc.notifier is None else ()
 
     def _run(self, item: DueWork) -> None:
         handler = self.handlers.get(item.kind)

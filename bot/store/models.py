@@ -166,3 +166,5 @@ class DigestRun(SQLModel, table=True):
     reviewed_by: str | None = Field(default=None, max_length=100)
     reviewed_at: datetime | None = _when(nullable=True)
     data: Any = _json(nullable=True)
+    lease_until: datetime | None = _when(nullable=True)  # a claim older than this was abandoned (crash)
+    chart_posted_at: datetime | None = _when(nullable=True)

@@ -1,0 +1,23 @@
+"""A fake Slack workspace with the review channel, and the real digest publisher talking to it."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.clock import FakeClock
+from bot.fakeslack import FakeSlack
+from bot.slack.digest import SlackDigestPublisher
+
+SECRET = "digest-signing-secret"
+USERS = {uid: {"name": uid.lower(), "real_name": uid} for uid in ("U0OWNER", "U0ALICE", "U0BOB")}
+CHANNELS = {"C0REVIEW": {"name": "review", "members": ["UBOT", "U0OWNER", "U0ALICE", "U0BOB"]}}
+
+
+def fake_slack(clock: FakeClock) -> FakeSlack:
+    """An unstarted fake workspace (use it as a context manager)."""
+    return FakeSlack(SECRET, users=USERS, channels=CHANNELS, clock=clock)
+
+
+def publisher(slack: FakeSlack) -> SlackDigestPublisher:
+    """The real Slack publisher, talking HTTP to the fake."""
+    return SlackDigestPublisher(WebClient(token="xoxb-fake", base_url=slack.api_url))
