@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
 from bot.api import health, problems, proposals
@@ -64,17 +65,22 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if scheduler_on:
             svc.kick = runner.kick
             runner.start()
+        for hook in app.state.on_startup:  # e.g. Slack Socket Mode
+            await run_in_threadpool(hook)
         log.info("countersign ready", workflows=sorted(svc.policies.workflows), slack=settings.slack_enabled,
                  database=svc.engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            for hook in reversed(app.state.on_shutdown):
+                await run_in_threadpool(hook)
             runner.shutdown()
             svc.engine.dispose()
 
     app = FastAPI(title="Countersign", version=__version__, lifespan=lifespan,
                   description="Human approval for AI agents: propose an action, a policy routes it, people decide in Slack.")
     app.state.services, app.state.metrics, app.state.runner = svc, Metrics(), runner
+    app.state.on_startup, app.state.on_shutdown = [], []  # sync hooks run by the lifespan (Slack adds some)
     problems.install(app)
     app.add_middleware(problems.BodyGuard, max_bytes=settings.max_body_bytes)
     app.include_router(proposals.router)
@@ -83,17 +89,30 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         from bot.slack.mount import mount_slack
 
         mount_slack(app, svc)
-    _time_requests(app)
+    app.add_middleware(RequestTimer, metrics=app.state.metrics)
     return app
 
 
-def _time_requests(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def timing(request: Request, call_next: object) -> Response:
-        start = time.perf_counter()
-        response: Response = await call_next(request)  # type: ignore[operator]
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        app.state.metrics.requests.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - start)
-        return response
+class RequestTimer:
+    """Pure ASGI middleware recording request latency by route (BaseHTTPMiddleware costs more than the work)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def send_and_record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_record)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], path, str(status)).observe(time.perf_counter() - start)

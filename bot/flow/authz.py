@@ -40,3 +40,8 @@ def may_decide(svc: Services, p: Proposal, user: str) -> bool:
     """True if `user` is a decider directly or through a user group."""
     who = deciders(svc, p)
     return user in who.users or any(user in svc.directory.members(group) for group in who.usergroups)
+
+
+def may_handle(svc: Services, p: Proposal, user: str) -> bool:
+    """Deciders and the workflow owner may act on what follows a decision (failed executions)."""
+    return user == svc.policies.workflow(p.workflow).owner or may_decide(svc, p, user)

@@ -14,7 +14,7 @@ from bot.flow.services import Services
 from bot.flow.states import transition
 from bot.flow.views import ProposalPublic, load_public
 from bot.store import audit, proposals
-from bot.store.db import session_scope
+from bot.store.db import read_scope, session_scope
 from bot.store.models import Proposal
 
 
@@ -59,6 +59,19 @@ def take(svc: Services, *, proposal_id: str, user: str) -> Outcome:
     return _decide(svc, proposal_id, user, None, verb="take", after="taken", reason=None)
 
 
+def check(svc: Services, *, proposal_id: str, user: str, verb: str, version: int | None = None) -> ProposalPublic:
+    """The proposal, if `user` may `verb` it now (e.g. before opening a form); else the refusal, audited."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        p = _load(s, proposal_id)
+        refusal = _refusal(svc, p, user, version, verb=verb)
+        if refusal is not None:
+            _audit_refusal(s, p, user, verb, refusal, now)
+    if refusal is not None:
+        raise refusal
+    return _outcome(svc, proposal_id, "").proposal
+
+
 def _decide(svc: Services, proposal_id: str, user: str, version: int | None, *, verb: str, after: str,
             reason: str | None) -> Outcome:
     now = svc.clock.now()
@@ -85,14 +98,15 @@ def _load(s: Session, proposal_id: str) -> Proposal:
 def _refusal(svc: Services, p: Proposal, user: str, version: int | None, *, verb: str) -> CountersignError | None:
     if p.status != "pending":
         by = f" by {p.decided_by}" if p.decided_by else ""
-        return InvalidTransition(f"this {p.kind} was already {p.status.replace('_', ' ')}{by}", status=p.status)
+        return InvalidTransition(f"this {p.kind} was already {p.status.replace('_', ' ')}{by}", status=p.status,
+                                 decided_by=p.decided_by)
     if (verb == "take") != (p.kind == "handoff"):
         return InvalidTransition(f"cannot {verb} a {p.kind}")
     if version is not None and version != p.version:
         return StaleView(f"this {p.kind} changed since you saw it (now version {p.version}); look again before deciding",
                          version=p.version)
     if not may_decide(svc, p, user):
-        return Refused(f"you are not allowed to {verb} this {p.kind}", deciders=deciders(svc, p).ids)
+        return Refused(f"you are not allowed to {verb} this {p.kind}", deciders=deciders(svc, p).ids, verb=verb)
     return None
 
 
@@ -100,7 +114,7 @@ def _approve_refusal(svc: Services, p: Proposal, user: str) -> CountersignError 
     pol = svc.policies.workflow(p.workflow).action(p.action).approval
     if p.requested_by == user and not pol.allow_self_approval:
         return Refused("you requested this action, and this workflow does not allow self-approval",
-                       deciders=deciders(svc, p).ids)
+                       deciders=deciders(svc, p).ids, verb="approve", self_approval=True)
     if p.problems:
         return Refused("the payload has problems; fix them with Edit before approving", deciders=())
     return None
@@ -138,7 +152,7 @@ def _audit_refusal(s: Session, p: Proposal, user: str, verb: str, refusal: Count
 
 
 def _outcome(svc: Services, proposal_id: str, message: str) -> Outcome:
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         fresh = load_public(s, proposal_id)
     assert fresh is not None
     return Outcome(fresh, message)

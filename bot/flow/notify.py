@@ -10,7 +10,7 @@ from bot.flow.services import Services
 from bot.flow.views import load_public
 from bot.flow.work import GiveUp, Retry, backoff
 from bot.store import due, proposals
-from bot.store.db import session_scope
+from bot.store.db import read_scope, session_scope
 
 NOT_CONFIGURED_RETRY = timedelta(minutes=15)
 
@@ -18,7 +18,7 @@ NOT_CONFIGURED_RETRY = timedelta(minutes=15)
 def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
     """Post the proposal message once; if the proposal moved on meanwhile, queue an update."""
     notifier = _notifier(svc)
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         before = load_public(s, proposal_id)
     if before is None or before.slack.ts:
         return
@@ -36,7 +36,7 @@ def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
 def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
     """Re-render the message in place (nothing to do before it is posted: the post renders the latest state)."""
     notifier = _notifier(svc)
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
     if view is None or not view.slack.ts:
         return
@@ -46,7 +46,7 @@ def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
 def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int) -> None:
     """Post a thread reply; wait for the parent message if it is still queued."""
     notifier = _notifier(svc)
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
         post_pending = any(w.state == "pending" for w in due.for_proposal(session=s, proposal_id=proposal_id,
                                                                           kind="slack_post"))
@@ -76,3 +76,11 @@ def _call(fn: Any, attempt: int) -> Any:
 
 def _rendered_state(view: Any) -> tuple[Any, ...]:
     return (view.status, view.version, len(view.approvals), view.execution.status, view.escalation_level)
+
+
+def refresh(svc: Services, *, proposal_id: str) -> None:
+    """Queue a re-render of the proposal's message (someone acted on an outdated view of it)."""
+    now = svc.clock.now()
+    with session_scope(svc.engine) as s:
+        due.enqueue(session=s, kind="slack_update", proposal_id=proposal_id, due_at=now, now=now, max_attempts=1000)
+    svc.kick()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.errors import InvalidTransition, NotFound
+from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
+from bot.flow.authz import may_handle
 from bot.flow.services import Services
 from bot.flow.states import transition
 from bot.flow.views import ProposalPublic, load_public
@@ -40,7 +41,7 @@ def retry(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human asks for another attempt after a final failure."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        p = _failed(s, proposal_id)
+        p = _failed(s, svc, proposal_id, user)
         transition(s, p.id, column="execution_status", before="failed", after="queued", execution_attempts=0)
         due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
         effects.queue_update(s, p, now)
@@ -53,7 +54,7 @@ def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human did the action by hand; record it as succeeded."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        p = _failed(s, proposal_id)
+        p = _failed(s, svc, proposal_id, user)
         transition(s, p.id, column="execution_status", before="failed", after="succeeded", executed_at=now,
                    execution_result={"summary": f"done by hand by {user}"})
         fresh = proposals.get(session=s, proposal_id=p.id)
@@ -68,7 +69,7 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human closes a failed execution for good: it stays failed, and the message says who gave up."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        p = _failed(s, proposal_id)
+        p = _failed(s, svc, proposal_id, user)
         proposals.set_fields(session=s, proposal_id=p.id, values={
             "execution_error": f"{p.execution_error} (given up by {user})"})
         effects.queue_update(s, p, now)
@@ -77,10 +78,13 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     svc.kick()
 
 
-def _failed(s: Any, proposal_id: str) -> Any:
+def _failed(s: Any, svc: Services, proposal_id: str, user: str) -> Any:
     p = proposals.get_locked(session=s, proposal_id=proposal_id)
     if p is None:
         raise NotFound(f"no proposal {proposal_id}")
+    if not may_handle(svc, p, user):
+        # Retrying or closing an execution is a decision too: same people as for the proposal, plus the owner.
+        raise NotAuthorized("only the workflow owner or the deciders of this proposal may handle its failed execution")
     if p.execution_status != "failed":
         raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
     return p

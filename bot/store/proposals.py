@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.store.models import Approval, Proposal
 
 
-def insert(*, session: Session, proposal: Proposal) -> Proposal:
-    """Store a new proposal."""
-    session.add(proposal)
-    session.flush()
-    return proposal
+_INSERT = insert(Proposal.__table__)  # built once: intake is the hot path, so skip the ORM's per-call work
+
+
+def insert_row(*, session: Session, row: dict[str, Any]) -> None:
+    """Store a new proposal from its column values."""
+    session.connection().execute(_INSERT, row)
 
 
 def get(*, session: Session, proposal_id: str) -> Proposal | None:
@@ -31,20 +33,21 @@ def get_locked(*, session: Session, proposal_id: str) -> Proposal | None:
     return session.exec(stmt.execution_options(populate_existing=True)).first()
 
 
+_c = Proposal.__table__.c
+_BY_KEY = sa_select(_c.id).where(_c.agent == bindparam("agent"), _c.idempotency_key == bindparam("key"))
+_SAME_CONTENT = (sa_select(_c.id).where(_c.content_hash == bindparam("h"), _c.created_at >= bindparam("since"))
+                 .order_by(_c.created_at.desc()).limit(1))
+
+
 def by_idempotency_key(*, session: Session, agent: str, key: str) -> Proposal | None:
     """The proposal an agent already made with this idempotency key."""
-    stmt = select(Proposal).where(Proposal.agent == agent, Proposal.idempotency_key == key)
-    return session.exec(stmt).first()
+    found = session.connection().execute(_BY_KEY, {"agent": agent, "key": key}).scalar()
+    return None if found is None else session.get(Proposal, found)
 
 
-def latest_same_content(*, session: Session, content_hash: str, since: datetime) -> Proposal | None:
-    """The newest proposal with the same workflow, action and payload created after `since`."""
-    stmt = (
-        select(Proposal)
-        .where(Proposal.content_hash == content_hash, Proposal.created_at >= since)
-        .order_by(col(Proposal.created_at).desc())
-    )
-    return session.exec(stmt).first()
+def latest_same_content(*, session: Session, content_hash: str, since: datetime) -> str | None:
+    """Id of the newest proposal with the same workflow, action and payload created after `since`."""
+    return session.connection().execute(_SAME_CONTENT, {"h": content_hash, "since": since}).scalar()
 
 
 def transition(*, session: Session, proposal_id: str, column: str, before: Sequence[str], after: str, values: dict[str, Any]) -> bool:
@@ -97,3 +100,11 @@ def pending(*, session: Session, workflow: str | None = None, limit: int = 200) 
     if workflow:
         stmt = stmt.where(Proposal.workflow == workflow)
     return session.exec(stmt.order_by(col(Proposal.created_at)).limit(limit)).all()
+
+
+def at_message(*, session: Session, channel: str, ts: str) -> Sequence[Proposal]:
+    """Proposals whose Slack message is (channel, ts), or that were posted in the thread started by it."""
+    stmt = select(Proposal).where(
+        Proposal.slack_channel == channel, or_(col(Proposal.slack_ts) == ts, col(Proposal.thread_ts) == ts)
+    )
+    return session.exec(stmt.order_by(col(Proposal.created_at))).all()

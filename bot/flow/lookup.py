@@ -1,0 +1,59 @@
+"""Read-only lookups for the edges: a proposal by its message, who decides it, what waits for a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.errors import NotFound
+from bot.flow.authz import Deciders, deciders, may_decide
+from bot.flow.ports import MessageRef
+from bot.flow.services import Services
+from bot.flow.views import ProposalPublic, load_public
+from bot.store import proposals
+from bot.store.db import read_scope
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What a rendering needs beside the public shape."""
+
+    thread: MessageRef | None  # the conversation the agent asked to post in
+    deciders: Deciders
+    duplicate: MessageRef | None  # the earlier look-alike's message, once it is posted
+
+
+def get(svc: Services, proposal_id: str) -> ProposalPublic:
+    """The public shape of one proposal, or NotFound."""
+    with read_scope(svc.engine) as s:
+        view = load_public(s, proposal_id)
+    if view is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    return view
+
+
+def surroundings(svc: Services, proposal_id: str) -> Surroundings:
+    """The agent's thread, the current deciders and the possible duplicate's message."""
+    with read_scope(svc.engine) as s:
+        p = proposals.get(session=s, proposal_id=proposal_id)
+        if p is None:
+            raise NotFound(f"no proposal {proposal_id}")
+        dup = proposals.get(session=s, proposal_id=p.duplicate_of) if p.duplicate_of else None
+        thread = MessageRef(p.thread_channel, p.thread_ts) if p.thread_channel and p.thread_ts else None
+        earlier = MessageRef(dup.slack_channel, dup.slack_ts, dup.slack_permalink) \
+            if dup is not None and dup.slack_channel and dup.slack_ts else None
+        return Surroundings(thread, deciders(svc, p), earlier)
+
+
+def at_message(svc: Services, *, channel: str, ts: str) -> list[ProposalPublic]:
+    """Proposals shown by the message (channel, ts) or posted in the thread it starts, oldest first."""
+    with read_scope(svc.engine) as s:
+        rows = proposals.at_message(session=s, channel=channel, ts=ts)
+        return [v for v in (load_public(s, p.id) for p in rows) if v is not None]
+
+
+def waiting_for(svc: Services, *, user: str, limit: int = 200) -> list[ProposalPublic]:
+    """Pending proposals and handoffs `user` may decide and has not approved yet, oldest first."""
+    with read_scope(svc.engine) as s:
+        rows = [p for p in proposals.pending(session=s, limit=limit) if may_decide(svc, p, user)]
+        views = [load_public(s, p.id) for p in rows]
+    return [v for v in views if v is not None and user not in {a.user for a in v.approvals}]

@@ -1,0 +1,1 @@
+"""Slack face: Bolt app, listeners, Block Kit rendering, posting and updating messages."""

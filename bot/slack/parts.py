@@ -1,0 +1,172 @@
+"""Pieces of the proposal message; each returns mrkdwn within Slack's limits and says when it had to cut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.slack import mrkdwn as md
+from bot.slack.card import Card
+from bot.slack.fields import diff_line, display_paths, lookup, shown
+
+SECTION_MAX = 3000
+FIELD_MAX = 2000
+SUMMARY_MAX = 2800
+VALUE_MAX = 280  # a key field's value in the message; the View full modal shows it whole
+MESSAGE_FIELDS = 20  # two section blocks of ten
+LINES_MAX = 10  # problems and diff lines shown before "… and N more"
+STATUS_WORDS = {
+    "approved": "✅ *Approved*", "rejected": "❌ *Rejected*", "expired": "⌛ *Expired*",
+    "cancelled": "🚫 *Cancelled*", "auto_approved": "🤖 *Auto-approved*", "denied": "⛔ *Denied*",
+    "taken": "🙋 *Taken*",
+}  # fmt: skip
+
+
+@dataclass
+class Cuts:
+    """Records what was shortened, so the message offers View full."""
+
+    items: list[str] = field(default_factory=list)
+
+    def fit(self, text: str, limit: int, what: str) -> str:
+        """Truncate escaped text and remember the cut."""
+        if len(text) > limit:
+            self.items.append(what)
+        return md.truncate(text, limit)
+
+
+def summary(card: Card, cuts: Cuts) -> str:
+    """The agent's summary, escaped."""
+    return cuts.fit(md.escape(card.view.summary), SUMMARY_MAX, "summary")
+
+
+def key_fields(card: Card, cuts: Cuts) -> list[str]:
+    """`*path*\\nvalue` for the policy's key fields, sensitive ones masked."""
+    paths = display_paths(card.view.payload, card.display)
+    if len(paths) > MESSAGE_FIELDS:
+        cuts.items.append("fields")
+    out = []
+    for path in paths[:MESSAGE_FIELDS]:
+        value = shown(path, lookup(card.view.payload, path), card.sensitive)
+        name = md.truncate(md.escape(path or "payload"), 200)
+        out.append(f"*{name}*\n{cuts.fit(md.escape(value) or ' ', VALUE_MAX, path)}")
+    return out
+
+
+def more_fields(card: Card) -> int:
+    """How many key fields did not fit in the message."""
+    return max(0, len(display_paths(card.view.payload, card.display)) - MESSAGE_FIELDS)
+
+
+def bullet_list(title: str, lines: list[str], cuts: Cuts, what: str) -> str:
+    """A titled list of at most LINES_MAX lines, the whole within a section's limit."""
+    shown_lines = [md.truncate(line, 280) for line in lines[:LINES_MAX]]
+    if len(lines) > LINES_MAX:
+        shown_lines.append(f"… and {len(lines) - LINES_MAX} more")
+        cuts.items.append(what)
+    return md.truncate("\n".join([title, *shown_lines]), SECTION_MAX)
+
+
+def problems(card: Card, cuts: Cuts) -> str | None:
+    """The payload's problems, or None when there are none."""
+    if not card.view.problems:
+        return None
+    lines = [f"• `{md.escape(p.path or 'payload')}`: {md.escape(p.message)}" for p in card.view.problems]
+    head = "⚠️ *Problems with the payload* — fix them with *Edit*; Approve stays hidden until then:"
+    return bullet_list(head, lines, cuts, "problems")
+
+
+def diff(card: Card, cuts: Cuts) -> str | None:
+    """The human edits against the agent's original payload, or None."""
+    if not card.view.edited or not card.view.diff:
+        return None
+    lines = []
+    for change in card.view.diff:
+        path, before, after = diff_line(change, card.sensitive)
+        lines.append(f"• `{md.escape(path)}`: {md.escaped(before, 120)} → {md.escaped(after, 120)}")
+    return bullet_list("✏️ *Edited* (changes to the agent's proposal):", lines, cuts, "diff")
+
+
+def status(card: Card) -> str:
+    """Where the decision stands: waiting (with quorum progress) or who decided, when and why."""
+    v = card.view
+    if v.status == "pending":
+        return _waiting(card)
+    words = STATUS_WORDS.get(v.status, md.escape(v.status))
+    by = {"auto_approved": "", "denied": "", "expired": ""}.get(v.status, f" by {md.actor(v.decided_by)}")
+    when = f" · {md.date(v.decided_at, card.zone)}" if v.decided_at else ""
+    text = f"{words}{by}{when}" + (" with edits" if v.edited and v.status == "approved" else "")
+    if card.shadow:
+        text = f"*SHADOW* — {text} (recorded to measure agreement; nothing executes)"
+    if len(v.approvals) > 1:
+        text += "\nApprovals: " + ", ".join(md.mention(a.user) for a in v.approvals)
+    if v.decision_reason:
+        text += "\n>" + md.escaped(v.decision_reason, 2000).replace("\n", "\n>")
+    return md.truncate(text, SECTION_MAX)
+
+
+def _waiting(card: Card) -> str:
+    v = card.view
+    if card.handoff:
+        return "🙋 *Waiting for someone to take it*"
+    text = "⏳ *Waiting for approval*"
+    if v.required_approvals > 1 or v.approvals:
+        text += f" — {len(v.approvals)} of {v.required_approvals} approvals"
+    if v.approvals:
+        text += " (" + ", ".join(md.mention(a.user) for a in v.approvals) + ")"
+    return text
+
+
+def context_lines(card: Card) -> list[str]:
+    """Why (policy reason), who may decide, when it expires, who asked."""
+    v = card.view
+    who = [md.mention(i) for i in card.around.deciders.ids]
+    lines = [f"*Why:* {md.escaped(v.reason, 1000)}"]
+    if v.status == "pending":
+        verb = "take it" if card.handoff else "approve"
+        lines.append(md.truncate(f"*Who may {verb}:* {md.join_or(who) or 'nobody is configured'}", 2000))
+        if v.expires_at:
+            lines.append(f"*Expires:* {md.date(v.expires_at, card.zone)}")
+    if v.requested_by:
+        lines.append(f"*Requested by:* {md.escaped(v.requested_by, 100)}")
+    return lines
+
+
+def links(card: Card) -> str | None:
+    """The links the agent gave, each showing its real host."""
+    items = [md.link(str(x.get("url", "")), str(x.get("title", "link"))) for x in card.view.links]
+    return md.truncate("🔗 " + " · ".join(items), SECTION_MAX) if items else None
+
+
+def duplicate(card: Card) -> str | None:
+    """A notice when the same workflow, action and payload were proposed recently."""
+    if not card.view.duplicate_of:
+        return None
+    earlier = card.around.duplicate
+    url = md.safe_url(earlier.permalink) if earlier and earlier.permalink else None
+    where = f"<{url}|this earlier proposal>" if url else f"proposal `{md.escape(card.view.duplicate_of)}`"
+    return f"♊ *Possible duplicate* of {where} (same workflow, action and payload in the last 24 h)."
+
+
+def execution(card: Card) -> str | None:
+    """What happened after approval: queued, running, result or failure."""
+    ex, v = card.view.execution, card.view
+    if ex.status == "none" or v.status not in {"approved", "auto_approved"}:
+        return None
+    if ex.status == "skipped":
+        if card.shadow:
+            return "Nothing was executed (shadow mode)."
+        return "⚙️ The agent executes this itself; waiting for its report."
+    if ex.status in {"queued", "running"}:
+        return f"⚙️ Execution {ex.status}" + (f" (attempt {ex.attempts})" if ex.attempts else "")
+    if ex.status == "succeeded":
+        result = ex.result.get("summary") if isinstance(ex.result, dict) else ex.result
+        return md.truncate(f"✅ *Executed*: {md.escape(result or 'done')}", SECTION_MAX)
+    text = f"❌ *Execution failed* after {ex.attempts} attempt(s): {md.escaped(ex.error or 'unknown error', 2000)}"
+    if not given_up(card):
+        text += f"\n{md.mention(card.owner)} (workflow owner): retry it, mark it done by hand, or give up."
+    return md.truncate(text, SECTION_MAX)
+
+
+def given_up(card: Card) -> bool:
+    """True once someone closed the failed execution with Give up (the flow notes it in the error)."""
+    return "(given up by " in (card.view.execution.error or "")

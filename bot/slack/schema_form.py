@@ -1,0 +1,138 @@
+"""JSON Schema -> modal input blocks, state.values -> payload, and problems -> inline errors by block_id."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.fields import lookup, present
+from bot.slack.form_inputs import convert, element_for, scalar_kind
+from bot.slack.ids import Id
+
+ABSENT = object()
+ERROR_MAX = 300
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One editable leaf of the payload: dotted `path` ("" = the whole payload) and how it is entered."""
+
+    path: str
+    kind: str  # text | number | integer | select | boolean | lines | json
+    required: bool
+    schema: dict[str, Any]
+
+    @property
+    def block_id(self) -> str:
+        """The input block's id: "f:" + path, hashed when too long for Slack's 255 characters."""
+        bid = f"{Id.FIELD_BLOCK}{self.path}"
+        return bid if len(bid) <= 200 else f"{Id.FIELD_BLOCK}#{hashlib.sha256(self.path.encode()).hexdigest()[:32]}"
+
+    @property
+    def label(self) -> str:
+        """Nested fields are labelled by their dotted path."""
+        return self.path or "payload"
+
+
+def form_fields(schema: Any, path: str = "", required: bool = True) -> list[FormField]:
+    """Every leaf of an object schema, depth first, in the schema's order."""
+    schema = schema if isinstance(schema, dict) else {}
+    props = schema.get("properties")
+    if isinstance(props, dict) and props and _types(schema) in ([], ["object"]):
+        needed = set(schema.get("required") or [])
+        out: list[FormField] = []
+        for key, sub in props.items():
+            out += form_fields(sub, f"{path}.{key}" if path else str(key), required and key in needed)
+        return out
+    return [FormField(path, _kind(schema), required, schema)]
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    listed = kind if isinstance(kind, list) else [kind] if kind else []
+    return [t for t in listed if t != "null"]
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum and len(enum) <= 100 and all(not isinstance(v, dict | list) for v in enum):
+        return "select"
+    types = _types(schema)
+    if len(types) == 1 and types[0] in {"string", "number", "integer", "boolean"}:
+        return {"string": "text"}.get(types[0], types[0])
+    items = schema.get("items")
+    if types == ["array"] and isinstance(items, dict) and scalar_kind(items):
+        return "lines"
+    return "json"
+
+
+def input_block(field: FormField, payload: Any) -> dict[str, Any] | None:
+    """The input block for a field pre-filled from the payload; None when the value cannot fit an input."""
+    element = element_for(field, lookup(payload, field.path))
+    if element is None:
+        return None
+    block: dict[str, Any] = {"type": "input", "block_id": field.block_id, "element": element,
+                             "label": {"type": "plain_text", "text": field.label[:2000]},
+                             "optional": not field.required or field.kind == "boolean"}  # fmt: skip
+    hint = field.schema.get("description") or field.schema.get("title")
+    if isinstance(hint, str) and hint.strip():
+        block["hint"] = {"type": "plain_text", "text": hint[:2000]}
+    return block
+
+
+def parse(fields: list[FormField], values: dict[str, Any], current: Any) -> tuple[Any, dict[str, str]]:
+    """(new payload, errors by block_id): submitted fields applied over the current payload, types converted."""
+    payload = copy.deepcopy(current) if isinstance(current, dict) else current
+    errors: dict[str, str] = {}
+    by_block = {f.block_id: f for f in fields}
+    for block_id, entry in values.items():
+        field = by_block.get(block_id)
+        if field is None:
+            continue
+        try:
+            value = _convert(field, (entry or {}).get(Id.FIELD_INPUT) or {}, present(lookup(current, field.path)))
+        except ValueError as exc:
+            errors[block_id] = str(exc)[:ERROR_MAX]
+            continue
+        payload = _set(payload, field.path, value)
+    return payload, errors
+
+
+def _convert(field: FormField, state: dict[str, Any], was_present: bool) -> Any:
+    return convert(field, state, was_present, ABSENT)
+
+
+def _set(payload: Any, path: str, value: Any) -> Any:
+    if not path:
+        return None if value is ABSENT else value
+    if not isinstance(payload, dict):
+        payload = {}
+    node, parts = payload, path.split(".")
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            if value is ABSENT:
+                return payload
+            node[part] = {}
+        node = node[part]
+    if value is ABSENT:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+    return payload
+
+
+def errors_for_blocks(block_ids: list[str], problems: dict[str, str]) -> dict[str, str]:
+    """Problems by payload path -> errors by input block_id (the nearest field shown, else the first input)."""
+    prefix = str(Id.FIELD_BLOCK)
+    shown = [(bid[len(prefix):], bid) for bid in block_ids
+             if bid.startswith(prefix) and not bid.startswith(prefix + "#")]  # hashed ids: path unknown
+    out: dict[str, list[str]] = {}
+    for path, message in problems.items():
+        owners = [(p, bid) for p, bid in shown if not p or path == p or path.startswith(p + ".")]
+        owner = max(owners, key=lambda pair: len(pair[0]), default=None)
+        target = owner[1] if owner else block_ids[0] if block_ids else None
+        if target is not None:
+            out.setdefault(target, []).append(message if owner else f"{path or 'payload'}: {message}")
+    return {bid: "; ".join(msgs)[:ERROR_MAX] for bid, msgs in out.items()}
