@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,7 +31,19 @@ def enqueue(*, session: Session, kind: str, due_at: datetime, now: datetime, pro
     return True
 
 
-def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limit: int) -> Sequence[DueWork]:
+_INSERT = insert(DueWork.__table__)
+
+
+def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert due work for a proposal created in this transaction (its dedupe keys cannot exist yet)."""
+    if rows:
+        session.connection().execute(_INSERT, [{"state": "pending", "attempts": 0, "max_attempts": 10, "data": None,
+                                                "dedupe_key": None, "lease_owner": None, "lease_until": None,
+                                                "last_error": None, "done_at": None, **row} for row in rows])
+
+
+def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limit: int,
+          skip_kinds: Sequence[str] = ()) -> Sequence[DueWork]:
     """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds."""
     ready = (
         select(DueWork.id)
@@ -40,6 +52,8 @@ def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limi
         .order_by(col(DueWork.due_at), col(DueWork.id))
         .limit(limit)
     )
+    if skip_kinds:
+        ready = ready.where(col(DueWork.kind).not_in(list(skip_kinds)))
     if is_postgres(session):
         ready = ready.with_for_update(skip_locked=True)
     ids = list(session.exec(ready).all())
@@ -92,3 +106,11 @@ def backlog(*, session: Session) -> dict[str, int]:
     stmt = select(DueWork.kind, DueWork.state, func.count()).where(col(DueWork.state).in_(["pending", "dead"])).group_by(
         DueWork.kind, DueWork.state)
     return {f"{kind}:{state}": n for kind, state, n in session.exec(stmt).all()}
+
+
+def dead(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[DueWork]:
+    """Items given up on, newest first (only those that died after `since`, when given)."""
+    stmt = select(DueWork).where(DueWork.state == "dead")
+    if since is not None:
+        stmt = stmt.where(col(DueWork.done_at) >= since)
+    return session.exec(stmt.order_by(col(DueWork.done_at).desc(), col(DueWork.id).desc()).limit(limit)).all()

@@ -1,0 +1,1 @@
+"""Optional integrations with agent frameworks; each imports its framework only when used."""
