@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.api.deps import ServicesDep
 from bot.flow.services import Services
 from bot.store import due, migrate
-from bot.store.db import ping, session_scope
+from bot.store.db import ping, read_scope
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["operations"])
@@ -49,7 +49,7 @@ async def readyz(request: Request, svc: ServicesDep) -> JSONResponse:
 def _refresh_backlog(request: Request, svc: Services) -> None:
     metrics = request.app.state.metrics
     metrics.due_backlog.clear()
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         for key, count in due.backlog(session=s).items():
             kind, state = key.split(":")
             metrics.due_backlog.labels(kind, state).set(count)

@@ -7,7 +7,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.api.deps import AgentDep, ServicesDep
@@ -18,33 +18,33 @@ from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
 from bot.flow.services import Services
 from bot.flow.views import ProposalPublic, load_public
 from bot.store import proposals
-from bot.store.db import session_scope
+from bot.store.db import read_scope
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONSES)
 WAIT_POLL_SECONDS = 0.25
 
 
-def _created(request: Request, view: ProposalPublic, created: bool) -> JSONResponse:
+def _created(request: Request, view: ProposalPublic, created: bool) -> Response:
     if created:
         request.app.state.metrics.proposals.labels(view.workflow, view.route).inc()
-    return JSONResponse(view.model_dump(mode="json"), status_code=201 if created else 200)
+    return Response(view.model_dump_json(), status_code=201 if created else 200, media_type="application/json")
 
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201,
              responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}})
-async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> Response:
     """Propose an action. The policy routes it: auto, needs approval, or deny."""
     return _created(request, *await run_in_threadpool(intake.submit, svc, agent=agent, req=req))
 
 
 @router.post("/handoffs", response_model=ProposalPublic, status_code=201, tags=["handoffs"])
-async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> JSONResponse:
+async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> Response:
     """Hand a case the agent cannot handle to humans (posted with a Take-it button)."""
     return _created(request, *await run_in_threadpool(intake.handoff, svc, agent=agent, req=req))
 
 
 def _own(svc: Services, proposal_id: str, agent: str) -> ProposalPublic:
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
         row = proposals.get(session=s, proposal_id=proposal_id)
     if view is None or row is None or row.agent != agent:

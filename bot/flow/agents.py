@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bot.errors import Conflict, NotAuthenticated, NotAuthorized, NotFound
 from bot.flow.services import Services
 from bot.store import agents, audit
-from bot.store.db import session_scope
+from bot.store.db import read_scope, session_scope
 
 TOKEN_PREFIX = "cs_"
 SCOPE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*(:[A-Za-z0-9_.-]+)?)$")
@@ -71,13 +71,13 @@ def authenticate(svc: Services, authorization: str | None) -> AgentIdentity:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>'")
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         agent = agents.by_token_hash(session=s, token_hash=hash_token(token.strip()))
         if agent is None:
             raise NotAuthenticated("unknown token")
         if agent.revoked_at is not None:
             raise NotAuthenticated(f"token of agent {agent.name!r} was revoked")
-        return AgentIdentity(agent.name, tuple(agent.scopes))
+        return AgentIdentity(agent.name, tuple(agent.scopes))  # a row: name, scopes, revoked_at
 
 
 def require_scope(agent: AgentIdentity, workflow: str, action: str | None) -> None:

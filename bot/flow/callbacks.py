@@ -13,7 +13,7 @@ from bot.flow.services import Services
 from bot.flow.views import load_public
 from bot.flow.work import GiveUp, Retry, backoff
 from bot.store import agents, proposals
-from bot.store.db import session_scope
+from bot.store.db import read_scope
 
 TIMEOUT_SECONDS = 10.0
 
@@ -26,7 +26,7 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
 
 def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> None:
     """POST {event, proposal} to the callback URL; 2xx is done, 4xx gives up, anything else retries."""
-    with session_scope(svc.engine) as s:
+    with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
         if view is None:
             return

@@ -10,13 +10,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import Conflict
-from bot.flow import effects
 from bot.flow.agents import AgentIdentity, require_scope
 from bot.flow.checks import payload_problems
 from bot.flow.hashing import canonical_hash
 from bot.flow.requests import HandoffRequest, ProposalRequest, request_dump
 from bot.flow.services import Services
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.views import ProposalPublic, load_public, public
 from bot.policy import ApprovalPolicy, RouteDecision, WorkflowPolicy, evaluate
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
@@ -67,19 +66,16 @@ def _store(svc: Services, agent: AgentIdentity, req: ProposalRequest | HandoffRe
                     existing = proposals.by_idempotency_key(session=s, agent=agent.name, key=req.idempotency_key)
                     if existing is not None:
                         return _repeat(s, existing, request_hash), False
-                p = _new_row(svc, agent, body, wf, approval, decision, problems, kind, request_hash)
-                dup = proposals.latest_same_content(session=s, content_hash=p.content_hash,
-                                                    since=p.created_at - DUPLICATE_WINDOW)
-                p.duplicate_of = dup.id if dup else None
-                proposals.insert(session=s, proposal=p)
-                _queue_followups(s, svc, p, approval)
-                audit.append(session=s, actor=f"agent:{agent.name}", action="intake", at=p.created_at,
-                             proposal_id=p.id, after=p.status, reason=p.reason,
-                             data={"route": p.route, "rule": p.rule_index, "problems": len(problems)})
-                created = load_public(s, p.id)
+                row = _new_row(svc, agent, body, wf, approval, decision, problems, kind, request_hash)
+                row["duplicate_of"] = proposals.latest_same_content(
+                    session=s, content_hash=row["content_hash"], since=row["created_at"] - DUPLICATE_WINDOW)
+                proposals.insert_row(session=s, row=row)
+                due.enqueue_new(session=s, rows=_followups(row, approval))
+                audit.append(session=s, actor=f"agent:{agent.name}", action="intake", at=row["created_at"],
+                             proposal_id=row["id"], after=row["status"], reason=row["reason"],
+                             data={"route": row["route"], "rule": row["rule_index"], "problems": len(problems)})
             svc.kick()
-            assert created is not None
-            return created, True
+            return public(Proposal(**row), []), True
         except IntegrityError:
             if not req.idempotency_key:
                 raise
@@ -97,46 +93,54 @@ def _repeat(s: Any, existing: Proposal, request_hash: str) -> ProposalPublic:
 
 def _new_row(svc: Services, agent: AgentIdentity, body: dict[str, Any], wf: WorkflowPolicy,
              approval: ApprovalPolicy, decision: RouteDecision, problems: list[dict[str, str]], kind: str,
-             request_hash: str) -> Proposal:
+             request_hash: str) -> dict[str, Any]:
     now = svc.clock.now()
     status = "pending" if kind == "handoff" else STATUS_BY_ROUTE[decision.route]
-    payload = body.get("payload")
-    thread = body.get("thread") or {}
-    return Proposal(
-        id=str(uuid.uuid4()), kind=kind, agent=agent.name, workflow=wf.name, action=body.get("action") or "handoff",
-        summary=body["summary"], payload=payload, original_payload=payload, edited=False, diff=[], version=1,
-        problems=problems, idempotency_key=body.get("idempotency_key"), request_hash=request_hash,
-        content_hash=canonical_hash([kind, wf.name, body.get("action"), payload]),
-        requested_by=body.get("requested_by"), thread_channel=thread.get("channel"), thread_ts=thread.get("ts"),
-        links=body.get("links") or [], escalated_to=[], callback_url=body.get("callback_url"), route=decision.route,
-        reason=decision.reason, rule_index=decision.rule_index, required_approvals=decision.required_approvals,
-        mode=wf.mode, status=status, decided_at=None if status == "pending" else now,
-        decision_seconds=None if status == "pending" else 0.0, created_at=now,
-        expires_at=now + approval.expire_after if status == "pending" else None,
-        decided_by=None if status == "pending" else "policy",
-    )
+    payload, thread, pending = body.get("payload"), body.get("thread") or {}, status == "pending"
+    return {
+        "id": str(uuid.uuid4()), "kind": kind, "agent": agent.name, "workflow": wf.name,
+        "action": body.get("action") or "handoff", "summary": body["summary"], "payload": payload,
+        "original_payload": payload, "edited": False, "diff": [], "version": 1, "problems": problems,
+        "idempotency_key": body.get("idempotency_key"), "request_hash": request_hash,
+        "content_hash": canonical_hash([kind, wf.name, body.get("action"), payload]),
+        "requested_by": body.get("requested_by"), "thread_channel": thread.get("channel"),
+        "thread_ts": thread.get("ts"), "links": body.get("links") or [], "escalated_to": [],
+        "callback_url": body.get("callback_url"), "route": decision.route, "reason": decision.reason,
+        "rule_index": decision.rule_index, "required_approvals": decision.required_approvals, "mode": wf.mode,
+        "status": status, "execution_status": _initial_execution(svc, wf, body, status),
+        "decided_at": None if pending else now, "decision_seconds": None if pending else 0.0,
+        "decided_by": None if pending else "policy", "created_at": now,
+        "expires_at": now + approval.expire_after if pending else None,
+    }
 
 
-def _queue_followups(s: Any, svc: Services, p: Proposal, approval: ApprovalPolicy) -> None:
-    now = p.created_at
-    if p.status == "pending":
-        effects.queue_post(s, p, now)
-        _queue_timers(s, p, approval, now)
-        return
-    if p.status == "auto_approved":
-        effects.start_execution(s, svc, p, now)
-        if p.mode == "shadow":
-            effects.queue_post(s, p, now)  # shadow runs are shown so people can see what would have happened
-    effects.queue_callback(s, p, "decision", now)
+def _initial_execution(svc: Services, wf: WorkflowPolicy, body: dict[str, Any], status: str) -> str:
+    """An auto-approved action is queued at once (or skipped: shadow mode, or the agent executes it)."""
+    if status != "auto_approved":
+        return "none"
+    remote = svc.connectors.executes_remotely(wf.action(body["action"]))
+    return "skipped" if wf.mode == "shadow" or remote else "queued"
 
 
-def _queue_timers(s: Any, p: Proposal, approval: ApprovalPolicy, now: datetime) -> None:
-    """Reminders, escalation steps and expiry live in the database, so restarts lose none of them."""
-    if approval.remind_after:
-        due.enqueue(session=s, kind="remind", proposal_id=p.id, due_at=now + approval.remind_after, now=now,
-                    data={"n": 1}, dedupe_key=f"remind:{p.id}:1")
-    for level, step in enumerate(approval.escalate, start=1):
-        due.enqueue(session=s, kind="escalate", proposal_id=p.id, due_at=now + step.after, now=now,
-                    data={"level": level}, dedupe_key=f"escalate:{p.id}:{level}")
-    assert p.expires_at is not None
-    due.enqueue(session=s, kind="expire", proposal_id=p.id, due_at=p.expires_at, now=now, dedupe_key=f"expire:{p.id}")
+def _followups(row: dict[str, Any], approval: ApprovalPolicy) -> list[dict[str, Any]]:
+    """Due work for a new proposal. Reminders, escalations and expiry live in the database: restarts lose none."""
+    now, pid = row["created_at"], row["id"]
+
+    def item(kind: str, at: datetime, key: str | None = None, **data: Any) -> dict[str, Any]:
+        return {"kind": kind, "proposal_id": pid, "due_at": at, "created_at": now, "dedupe_key": key,
+                "data": data or None, "max_attempts": 1000}
+
+    items = []
+    if row["status"] == "pending" or row["mode"] == "shadow":  # shadow runs are shown, auto-routed ones too
+        items.append(item("slack_post", now, f"post:{pid}"))
+    if row["status"] == "pending":
+        if approval.remind_after:
+            items.append(item("remind", now + approval.remind_after, f"remind:{pid}:1", n=1))
+        items += [item("escalate", now + step.after, f"escalate:{pid}:{level}", level=level)
+                  for level, step in enumerate(approval.escalate, start=1)]
+        items.append(item("expire", row["expires_at"], f"expire:{pid}"))
+    if row["execution_status"] == "queued":
+        items.append(item("execute", now, f"execute:{pid}"))
+    if row["status"] != "pending" and row["callback_url"]:
+        items.append({**item("callback", now, f"callback:{pid}:decision", event="decision"), "max_attempts": 12})
+    return items

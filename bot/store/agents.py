@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row, bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from bot.store.models import Agent
@@ -18,9 +21,14 @@ def insert(*, session: Session, name: str, token_hash: str, token_prefix: str, s
     return agent
 
 
-def by_token_hash(*, session: Session, token_hash: str) -> Agent | None:
-    """The agent owning this token hash, revoked or not."""
-    return session.exec(select(Agent).where(Agent.token_hash == token_hash)).first()
+_t = Agent.__table__.c
+# Every API call authenticates: a prebuilt Core statement skips the ORM's per-call work.
+_IDENTITY = sa_select(_t.name, _t.scopes, _t.revoked_at).where(_t.token_hash == bindparam("token_hash"))
+
+
+def by_token_hash(*, session: Session, token_hash: str) -> Row[Any] | None:
+    """(name, scopes, revoked_at) of the agent owning this token hash, revoked or not."""
+    return session.connection().execute(_IDENTITY, {"token_hash": token_hash}).first()
 
 
 def by_name(*, session: Session, name: str) -> Agent | None:

@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+# Statements built once, parameters bound per call: appending happens in every transaction.
+_HEAD = select(AuditHead.__table__.c.seq, AuditHead.__table__.c.hash).where(AuditHead.__table__.c.id == 1).with_for_update()
+_INSERT = insert(AuditEvent.__table__)
+_ADVANCE = (update(AuditHead.__table__).where(AuditHead.__table__.c.id == 1)
+            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
 
 
 def event_hash(*, seq: int, prev_hash: str, proposal_id: str | None, actor: str, action: str, before: str | None,
@@ -25,19 +31,18 @@ def event_hash(*, seq: int, prev_hash: str, proposal_id: str | None, actor: str,
 
 
 def append(*, session: Session, actor: str, action: str, at: datetime, proposal_id: str | None = None,
-           before: str | None = None, after: str | None = None, reason: str | None = None, data: Any = None) -> AuditEvent:
-    """Append one event. Call it last in a transaction: it holds the chain lock until commit."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+           before: str | None = None, after: str | None = None, reason: str | None = None, data: Any = None) -> int:
+    """Append one event and return its seq. Call it last in a transaction: it holds the chain lock until commit."""
+    conn = session.connection()
+    head = conn.execute(_HEAD).one()
     at = at.astimezone(UTC)  # hashed as stored: the column gives back UTC
     seq = head.seq + 1
-    digest = event_hash(seq=seq, prev_hash=head.hash, proposal_id=proposal_id, actor=actor, action=action,
-                        before=before, after=after, reason=reason, data=data, at=at)
-    event = AuditEvent(seq=seq, proposal_id=proposal_id, actor=actor, action=action, before=before, after=after,
-                       reason=reason, data=data, at=at, prev_hash=head.hash, hash=digest)
-    head.seq, head.hash = seq, digest
-    session.add_all([event, head])
-    session.flush()
-    return event
+    fields = {"proposal_id": proposal_id, "actor": actor, "action": action, "before": before, "after": after,
+              "reason": reason, "data": data, "at": at}
+    digest = event_hash(seq=seq, prev_hash=head.hash, **fields)
+    conn.execute(_INSERT, {"seq": seq, "prev_hash": head.hash, "hash": digest, **fields})
+    conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": digest})
+    return seq
 
 
 def for_proposal(*, session: Session, proposal_id: str) -> list[AuditEvent]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -13,6 +15,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_OPTION = "countersign_read"
+# SQLite has one writer at a time. Queuing this process's writers on a lock is fairer and faster than
+# letting them poll SQLite's busy handler, which sleeps in growing steps and stretches tail latency.
+_sqlite_write_locks: WeakKeyDictionary[Engine, threading.RLock] = WeakKeyDictionary()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -22,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
         _tune_sqlite(engine)
+        _sqlite_write_locks[engine] = threading.RLock()
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -44,8 +51,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Writers queue on the busy timeout instead of failing with SQLITE_BUSY_SNAPSHOT mid-transaction.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front instead of failing with SQLITE_BUSY_SNAPSHOT mid-transaction;
+        # read-only scopes use a plain (deferred) BEGIN so they never wait for writers (WAL).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_OPTION) else "BEGIN IMMEDIATE")
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:
@@ -56,14 +64,22 @@ def is_postgres(engine_or_session: Engine | Session) -> bool:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any exception."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One write transaction: commit on success, roll back on any exception."""
+    with _sqlite_write_locks.get(engine) or nullcontext(), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A read-only transaction: a consistent snapshot that never waits for writers on SQLite."""
+    # Closing (not rolling back) ends the transaction without expiring what was loaded.
+    with Session(engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False) as session:
+        yield session
 
 
 def ping(engine: Engine) -> None:
