@@ -31,5 +31,8 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("apscheduler.executors.default", "apscheduler.scheduler", "alembic.runtime.migration"):
+    for noisy in ("apscheduler.scheduler", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(logging.WARNING)  # a line per sweep or per readiness probe is noise
+    # "skipped: maximum number of running instances" is the normal case of a wake-up during a running sweep
+    # (which keeps claiming until nothing is due); job errors are logged by the runner itself.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)

@@ -24,13 +24,14 @@ app.add_typer(connectors.app, name="connectors")
 
 def _register_optional() -> None:
     """Command groups that live in their own modules."""
-    from bot.cli import digest, doctor, mcp, policy, shadow
+    from bot.cli import digest, doctor, mcp, policy, sandbox, shadow
 
     app.add_typer(policy.app, name="policy", help="Check, explain and test policy files.")
     app.command("digest")(digest.digest)
     app.add_typer(shadow.app, name="shadow")
     app.command("mcp")(mcp.mcp)
     app.command("doctor")(doctor.doctor)
+    app.command("sandbox")(sandbox.sandbox)
 
 
 _register_optional()

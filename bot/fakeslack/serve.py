@@ -15,10 +15,11 @@ STARTUP_TIMEOUT = 10.0
 class BackgroundServer:
     """`with BackgroundServer(app) as srv: srv.url` — a real HTTP server for tests and the sandbox."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off") -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.lifespan = lifespan  # "on" runs the app's startup/shutdown (migrations, scheduler) as uvicorn does
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -31,11 +32,15 @@ class BackgroundServer:
         """Bind, then serve on a daemon thread; returns once uvicorn reports it is serving."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:  # the port is taken: the caller says which one
+            sock.close()
+            raise
         # Listening before uvicorn starts means early clients queue in the backlog instead of failing.
         sock.listen(128)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(self.app, log_level="warning", lifespan=self.lifespan, timeout_graceful_shutdown=2)
         self._server = _NotifyingServer(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
                                         name=f"uvicorn-{self.port}")  # fmt: skip
