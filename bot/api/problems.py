@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,16 +65,29 @@ def install(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(_body("HTTPError", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Database errors get a handler of their own: Starlette re-raises whatever reaches the catch-all below after
+    # answering, so uvicorn would log a traceback for each request of an outage and drop the connection.
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
             log.warning("database unavailable", path=request.url.path, error=str(exc).splitlines()[0])
             return JSONResponse(_body("DatabaseUnavailable", "the database is unavailable; try again shortly"),
                                 status_code=503, headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
-        incident = uuid.uuid4().hex[:12]
-        log.exception("unhandled error", path=request.url.path, incident=incident)
-        return JSONResponse(_body("InternalError", f"internal error; quote incident {incident} to the operator"),
-                            status_code=500)
+        return _incident(request)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_unavailable(exc):  # pool timeouts wrapped in something else, say
+            return await database_error(request, exc)  # type: ignore[arg-type]
+        return _incident(request)
+
+
+def _incident(request: Request) -> JSONResponse:
+    """Log the exception being handled with an id, and answer 500 with that id."""
+    incident = uuid.uuid4().hex[:12]
+    log.exception("unhandled error", path=request.url.path, incident=incident)
+    return JSONResponse(_body("InternalError", f"internal error; quote incident {incident} to the operator"),
+                        status_code=500)
 
 
 class BodyGuard:

@@ -6,8 +6,9 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
-from bot.errors import Conflict, NotAuthenticated, NotAuthorized, NotFound
+from bot.errors import Conflict, CountersignError, NotAuthenticated, NotAuthorized, NotFound
 from bot.flow.services import Services
 from bot.store import agents, audit
 from bot.store.db import read_scope, session_scope
@@ -73,15 +74,25 @@ def authenticate(svc: Services, authorization: str | None) -> AgentIdentity:
         raise NotAuthenticated("missing bearer token: send 'Authorization: Bearer <token>'")
     with read_scope(svc.engine) as s:
         agent = agents.by_token_hash(session=s, token_hash=hash_token(token.strip()))
-        if agent is None:
-            raise NotAuthenticated("unknown token")
-        if agent.revoked_at is not None:
-            raise NotAuthenticated(f"token of agent {agent.name!r} was revoked")
-        return AgentIdentity(agent.name, tuple(agent.scopes))  # a row: name, scopes, revoked_at
+    if agent is None:
+        raise NotAuthenticated("unknown token")  # not audited: anyone can send one, and must not grow the log
+    if agent.revoked_at is not None:
+        # A known agent's old token in use (leaked, or a forgotten deployment): worth a trace in the audit log.
+        refuse(svc, agent.name, NotAuthenticated(f"token of agent {agent.name!r} was revoked"), attempt="authenticate")
+    return AgentIdentity(agent.name, tuple(agent.scopes))  # a row: name, scopes, revoked_at
 
 
-def require_scope(agent: AgentIdentity, workflow: str, action: str | None) -> None:
-    """Raise 403 unless the agent's scopes cover this workflow/action."""
+def require_scope(svc: Services, agent: AgentIdentity, workflow: str, action: str | None, *, attempt: str) -> None:
+    """Raise 403 (audited) unless the agent's scopes cover this workflow/action."""
     if not agent.may_propose(workflow, action):
         target = f"{workflow}:{action}" if action else workflow
-        raise NotAuthorized(f"agent {agent.name!r} has no scope for {target} (scopes: {', '.join(agent.scopes)})")
+        error = NotAuthorized(f"agent {agent.name!r} has no scope for {target} (scopes: {', '.join(agent.scopes)})")
+        refuse(svc, agent.name, error, attempt=attempt, target=target)
+
+
+def refuse(svc: Services, agent: str, error: CountersignError, *, attempt: str, **data: str) -> NoReturn:
+    """Record a known agent's refused attempt in the audit log, then raise it."""
+    with session_scope(svc.engine) as s:
+        audit.append(session=s, actor=f"agent:{agent}", action="refused", at=svc.clock.now(), reason=error.message,
+                     data={"attempt": attempt, "error": type(error).__name__, **data})
+    raise error

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import Session
+
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import approval_policy, deciders, may_decide
@@ -87,18 +91,31 @@ def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None 
             raise InvalidTransition(f"nothing to escalate: the {p.kind} is already {p.status}")
         if level is not None and p.escalation_level >= level:
             return ""  # this scheduled step already happened (or a manual escalation went past it)
+        refusal = None
         if actor != "countersign" and not _may_escalate(svc, p, actor):
             # Escalating adds a decider, so only current deciders and the owner may do it.
-            raise NotAuthorized("only the deciders of this proposal or the workflow owner may escalate it")
-        mention, values = _next_mention(svc, p, target, level)
-        values["escalations"] = p.escalations + 1
-        proposals.set_fields(session=s, proposal_id=p.id, values=values)
-        fresh = proposals.get(session=s, proposal_id=p.id)
-        effects.queue_note(s, fresh, "escalated", now, mention=mention, by=actor)
-        effects.queue_update(s, fresh, now)
-        audit.append(session=s, actor=actor, action="escalation", at=now, proposal_id=p.id, before="pending",
-                     after="pending", data={"mention": mention, "level": fresh.escalation_level})
+            refusal = NotAuthorized("only the deciders of this proposal or the workflow owner may escalate it")
+            audit.append(session=s, actor=actor, action="refused", at=now, proposal_id=p.id, before=p.status,
+                         after=p.status, reason=refusal.message, data={"attempt": "escalate", "error": "NotAuthorized"})
+        else:
+            mention = _escalate(s, svc, p, actor, target, level, now)
+    if refusal is not None:
+        raise refusal  # after the commit: the refused attempt stays in the audit log
     svc.kick()
+    return mention
+
+
+def _escalate(s: Session, svc: Services, p: Proposal, actor: str, target: str | None, level: int | None,
+              now: datetime) -> str:
+    """Apply one escalation inside the caller's transaction; returns who was mentioned."""
+    mention, values = _next_mention(svc, p, target, level)
+    values["escalations"] = p.escalations + 1
+    proposals.set_fields(session=s, proposal_id=p.id, values=values)
+    fresh = proposals.get(session=s, proposal_id=p.id)
+    effects.queue_note(s, fresh, "escalated", now, mention=mention, by=actor)
+    effects.queue_update(s, fresh, now)
+    audit.append(session=s, actor=actor, action="escalation", at=now, proposal_id=p.id, before="pending",
+                 after="pending", data={"mention": mention, "level": fresh.escalation_level})
     return mention
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue
@@ -10,14 +11,45 @@ SLACK_TS = r"^\d{6,12}\.\d{1,9}$"
 SLACK_CHANNEL = r"^[CGD][A-Z0-9]{2,30}$"
 
 
+def _unicode(value: str) -> str:
+    # JSON text may escape lone surrogates ("\ud800"): no database, hash or JSON encoder can take them.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates such as \\ud800)") from None
+    return value
+
+
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL; refusing it here keeps both databases equivalent.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
-    return value
+    return _unicode(value)
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def storable(value: Any) -> Any:
+    """`value` itself, or ValueError if no database could store it as JSON (NaN, infinities, lone surrogates)."""
+    # Python's JSON parser turns 1e400 into inf and accepts NaN/Infinity; neither is JSON, PostgreSQL refuses them,
+    # and echoing them back would break the agent's own JSON parser. Lone surrogates cannot be stored either.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite (no NaN, Infinity or values beyond ±1.8e308)")
+        if isinstance(item, str):
+            _unicode(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+Json = Annotated[JsonValue, AfterValidator(storable)]
 
 
 class ThreadRef(BaseModel):
@@ -47,13 +79,13 @@ class ProposalRequest(_Common):
     """POST /api/v1/proposals. `payload` may be any JSON: schema problems are flagged, not refused."""
 
     action: Text = Field(min_length=1, max_length=100)
-    payload: JsonValue
+    payload: Json
 
 
 class HandoffRequest(_Common):
     """POST /api/v1/handoffs: a case the agent cannot handle, for a human to take."""
 
-    payload: JsonValue = None
+    payload: Json = None
 
 
 class ResultReport(BaseModel):
@@ -61,7 +93,7 @@ class ResultReport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     ok: bool
-    result: JsonValue = None
+    result: Json = None
     error: Text | None = Field(None, max_length=10_000)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlmodel import Session
 
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
@@ -12,6 +16,7 @@ from bot.flow.states import transition
 from bot.flow.views import ProposalPublic, load_public
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
+from bot.store.models import Proposal
 
 
 def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any, error: str | None) -> ProposalPublic:
@@ -40,8 +45,7 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
 def retry(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human asks for another attempt after a final failure."""
     now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _failed(s, svc, proposal_id, user)
+    with _handling(svc, proposal_id, user, "retry") as (s, p):
         transition(s, p.id, column="execution_status", before="failed", after="queued", execution_attempts=0)
         due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
         effects.queue_update(s, p, now)
@@ -53,8 +57,7 @@ def retry(svc: Services, *, proposal_id: str, user: str) -> None:
 def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human did the action by hand; record it as succeeded."""
     now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _failed(s, svc, proposal_id, user)
+    with _handling(svc, proposal_id, user, "mark_done") as (s, p):
         transition(s, p.id, column="execution_status", before="failed", after="succeeded", executed_at=now,
                    execution_result={"summary": f"done by hand by {user}"})
         fresh = proposals.get(session=s, proposal_id=p.id)
@@ -68,8 +71,7 @@ def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
 def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human closes a failed execution for good: it stays failed, and the message says who gave up."""
     now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _failed(s, svc, proposal_id, user)
+    with _handling(svc, proposal_id, user, "give_up") as (s, p):
         proposals.set_fields(session=s, proposal_id=p.id, values={
             "execution_error": f"{p.execution_error} (given up by {user})"})
         effects.queue_update(s, p, now)
@@ -78,13 +80,29 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     svc.kick()
 
 
-def _failed(s: Any, svc: Services, proposal_id: str, user: str) -> Any:
-    p = proposals.get_locked(session=s, proposal_id=proposal_id)
-    if p is None:
-        raise NotFound(f"no proposal {proposal_id}")
-    if not may_handle(svc, p, user):
-        # Retrying or closing an execution is a decision too: same people as for the proposal, plus the owner.
-        raise NotAuthorized("only the workflow owner or the deciders of this proposal may handle its failed execution")
-    if p.execution_status != "failed":
-        raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
-    return p
+@contextmanager
+def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Iterator[tuple[Session, Proposal]]:
+    """A transaction holding the locked proposal, if `user` may handle its failed execution.
+
+    A refusal is audited in a transaction of its own (the first one is rolled back), then raised."""
+    seen: list[str] = []  # the execution state, read before the rollback expires the row
+    try:
+        with session_scope(svc.engine) as s:
+            p = proposals.get_locked(session=s, proposal_id=proposal_id)
+            if p is None:
+                raise NotFound(f"no proposal {proposal_id}")
+            seen.append(p.execution_status)
+            if not may_handle(svc, p, user):
+                # Retrying or closing an execution is a decision too: same people as for the proposal, plus the owner.
+                raise NotAuthorized("only the workflow owner or the deciders of this proposal may handle its failed "
+                                    "execution")
+            if p.execution_status != "failed":
+                raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
+            yield s, p
+    except NotAuthorized as refusal:
+        state = seen[0]
+        with session_scope(svc.engine) as s:
+            audit.append(session=s, actor=user, action="refused", at=svc.clock.now(), proposal_id=proposal_id,
+                         before=state, after=state, reason=refusal.message,
+                         data={"attempt": attempt, "error": type(refusal).__name__})
+        raise

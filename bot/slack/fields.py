@@ -10,7 +10,10 @@ _ABSENT = object()
 
 
 def lookup(payload: Any, path: str) -> Any:
-    """The value at a dotted path ("" is the whole payload), or _ABSENT."""
+    """The value at a dotted path ("" is the whole payload), or _ABSENT. A top-level key is found as it is, dots
+    and all (agents send keys such as "example.com" or "v1.2")."""
+    if isinstance(payload, dict) and path in payload:
+        return payload[path]
     value = payload
     for part in path.split(".") if path else []:
         if isinstance(value, dict) and part in value:
@@ -38,7 +41,9 @@ def show(value: Any) -> str:
         return value
     if value is None:
         return "null"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if value is _ABSENT:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
 
 
 def shown(path: str, value: Any, sensitive: list[str]) -> str:

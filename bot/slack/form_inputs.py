@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )  # fmt: skip
 
+from bot.flow.requests import storable
 from bot.slack.fields import present, show
 from bot.slack.ids import Id
 
@@ -110,9 +111,10 @@ def convert(field: FormField, state: dict[str, Any], was_present: bool, absent: 
         return [_scalar(line.strip(), item) for line in str(raw).splitlines() if line.strip()]
     if field.kind == "json":
         try:
-            return json.loads(raw)
+            value = json.loads(raw)
         except ValueError as exc:
             raise ValueError(f"not valid JSON: {exc}") from None
+        return storable(value)  # Python's parser takes NaN and 1e999; no database stores them
     return str(raw)
 
 
