@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     timezone: str = Field("UTC", validation_alias=AliasChoices("COUNTERSIGN_TIMEZONE", "timezone"))
     public_url: str = Field("http://127.0.0.1:8000", validation_alias=AliasChoices("COUNTERSIGN_PUBLIC_URL", "public_url"))
     sweep_seconds: float = Field(2.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_SWEEP_SECONDS", "sweep_seconds"))
+    lease_seconds: float = Field(300.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_LEASE_SECONDS", "lease_seconds"))
     max_body_bytes: int = Field(262_144, gt=0, validation_alias=AliasChoices("COUNTERSIGN_MAX_BODY_BYTES", "max_body_bytes"))
     log_level: str = Field("INFO", validation_alias=AliasChoices("COUNTERSIGN_LOG_LEVEL", "log_level"))
     log_format: str = Field("console", validation_alias=AliasChoices("COUNTERSIGN_LOG_FORMAT", "log_format"))
@@ -87,6 +88,7 @@ ENV_NAMES = {
     "timezone": "COUNTERSIGN_TIMEZONE",
     "public_url": "COUNTERSIGN_PUBLIC_URL",
     "sweep_seconds": "COUNTERSIGN_SWEEP_SECONDS",
+    "lease_seconds": "COUNTERSIGN_LEASE_SECONDS",
     "max_body_bytes": "COUNTERSIGN_MAX_BODY_BYTES",
     "log_level": "COUNTERSIGN_LOG_LEVEL",
     "log_format": "COUNTERSIGN_LOG_FORMAT",

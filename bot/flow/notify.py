@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot.errors import CountersignError
 from bot.flow.ports import Note, NotifyError
 from bot.flow.services import Services
 from bot.flow.views import load_public
 from bot.flow.work import GiveUp, Retry, backoff
 from bot.store import due, proposals
 from bot.store.db import read_scope, session_scope
+from bot.store.models import DueWork
 
 NOT_CONFIGURED_RETRY = timedelta(minutes=15)
 
@@ -54,8 +57,14 @@ def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int)
         return
     if not view.slack.ts and post_pending:
         raise Retry("waiting for the proposal message to be posted first", backoff(attempt, base=2, cap=60))
+    if not view.slack.ts and _success(data):
+        return  # it ran without a message (auto-approved, live): successes are for the digest, not a warning
     payload = dict(data)
     _call(lambda: notifier.post_note(view, Note(kind=payload.pop("kind"), data=payload)), attempt)
+
+
+def _success(data: dict[str, Any]) -> bool:
+    return data.get("kind") == "executed" or (data.get("kind") == "reported" and bool(data.get("ok")))
 
 
 def _notifier(svc: Services) -> Any:
@@ -71,7 +80,41 @@ def _call(fn: Any, attempt: int) -> Any:
         if not exc.retryable:
             raise GiveUp(str(exc)) from exc
         wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(attempt)
-        raise Retry(str(exc), wait) from exc
+        raise Retry(str(exc), wait, channel=exc.throttled_channel) from exc
+
+
+MESSAGE_KINDS = frozenset({"slack_post", "slack_note"})
+
+
+def message_channels(svc: Services, items: Sequence[DueWork]) -> dict[int, str]:
+    """The channel each message-posting item will post in (item id -> channel), for the sweep's per-channel pacing.
+
+    A new message goes to the agent's thread, else the action's (or handoff's) approval channel; a note goes where
+    the proposal's message is. Items whose channel is not known yet are left out (they are simply not paced)."""
+    wanted = {i.proposal_id for i in items if i.kind in MESSAGE_KINDS and i.proposal_id}
+    if not wanted:
+        return {}
+    with read_scope(svc.engine) as s:
+        rows = {r.id: r for r in proposals.where_posted(session=s, proposal_ids=sorted(wanted))}
+    out: dict[int, str] = {}
+    for item in items:
+        row = rows.get(item.proposal_id or "")
+        if row is None or item.kind not in MESSAGE_KINDS:
+            continue
+        channel = row.slack_channel if item.kind == "slack_note" else _home_channel(svc, row)
+        if channel:
+            out[item.id] = channel
+    return out
+
+
+def _home_channel(svc: Services, row: Any) -> str | None:
+    if row.thread_channel and row.thread_ts:
+        return str(row.thread_channel)
+    try:
+        wf = svc.policies.workflow(row.workflow)
+        return (wf.handoff_policy() if row.kind == "handoff" else wf.action(row.action).approval).channel
+    except CountersignError:  # the policy changed since: the notifier will say so; nothing to pace
+        return None
 
 
 def _rendered_state(view: Any) -> tuple[Any, ...]:

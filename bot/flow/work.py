@@ -6,11 +6,14 @@ from datetime import timedelta
 
 
 class Retry(Exception):
-    """Try this due item again after `after` (the error is recorded on the item)."""
+    """Try this due item again after `after` (the error is recorded on the item).
 
-    def __init__(self, error: str, after: timedelta) -> None:
+    `channel`: Slack rate-limited messages to this channel; the sweep holds this item and the channel's other
+    messages in memory for `after` and paces them, instead of rescheduling them in the table one by one."""
+
+    def __init__(self, error: str, after: timedelta, *, channel: str | None = None) -> None:
         super().__init__(error)
-        self.error, self.after = error, after
+        self.error, self.after, self.channel = error, after, channel
 
 
 class GiveUp(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,7 @@ from bot.scheduler.sweep import Sweeper
 
 log = structlog.get_logger(__name__)
 SWEEP_JOB = "sweep"
+KICK_GAP = 0.05  # seconds between two sweeps started by kicks that came in while the first one ran
 DIGEST_JOB = "monthly-digest"
 
 
@@ -36,12 +39,28 @@ class SchedulerRunner:
         # A missed firing is harmless: the catch-up at start() and the next day's firing queue what is due.
         self.scheduler.add_job(self.queue_digests, digest_trigger(svc.settings.zone), id=DIGEST_JOB,
                                max_instances=1, coalesce=True, misfire_grace_time=3600)
+        # Kicks are coalesced: one wakes the scheduler, the rest only ask the sweep to look once more.
+        self._kick_lock = threading.Lock()
+        self._kicked = False  # new work was committed since the current (or next) sweep started looking
+        self._sweeping = False
 
     def _sweep(self) -> None:
-        try:
-            self.sweeper.run_once()
-        except Exception:  # the database may be down; the next interval tries again
-            log.exception("sweep failed")
+        again, started = True, 0.0
+        while again:
+            # Under a steady stream of kicks, sweep at most every KICK_GAP seconds: each sweep takes what came.
+            time.sleep(max(0.0, started + KICK_GAP - time.monotonic()))
+            started = time.monotonic()
+            with self._kick_lock:
+                self._kicked, self._sweeping = False, True
+            try:
+                self.sweeper.run_once()
+            except Exception:  # the database may be down; the next interval tries again
+                log.exception("sweep failed")
+                again = False
+            finally:
+                with self._kick_lock:
+                    self._sweeping = False
+                    again = again and self._kicked and self.scheduler.running  # work came in while sweeping
 
     def queue_digests(self) -> list[str]:
         """Queue every digest that is due and not yet posted (the cron job, and the catch-up at start)."""
@@ -58,16 +77,25 @@ class SchedulerRunner:
         """Start the scheduler thread; catch up on digests missed while down; the first sweep runs at once."""
         self.scheduler.start()
         self.queue_digests()
+        with self._kick_lock:
+            self._kicked = False
         self.kick()
         log.info("scheduler started", sweep_seconds=self.svc.settings.sweep_seconds, instance=self.svc.instance)
 
     def kick(self) -> None:
-        """Run the sweep now (new due work was just committed)."""
+        """Run the sweep now (new due work was just committed); cheap when a sweep is already running or due."""
+        with self._kick_lock:
+            if self._kicked:
+                return  # a sweep has been woken and has not started looking yet: it will see this work
+            self._kicked = True
+            if self._sweeping:
+                return  # the running sweep looks once more when it ends
         if self.scheduler.running:
             self.scheduler.modify_job(SWEEP_JOB, next_run_time=datetime.now(self.svc.settings.zone))
 
     def shutdown(self) -> None:
         """Stop taking new work and wait for the running sweep to finish."""
         if self.scheduler.running:
+            self.sweeper.stop()  # a long sweep returns after its current item
             self.scheduler.shutdown(wait=True)
             log.info("scheduler stopped")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 import structlog
 
@@ -14,8 +15,11 @@ from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.services import Services
 from bot.flow.work import GiveUp, Retry, backoff
+from bot.scheduler.pacing import (
+    HOLD_MAX, HOLD_PER_CHANNEL, MEMORY_RETRIES, MEMORY_WAIT, RECLAIM_SECONDS, Held, Pacer, Waiting,
+)  # fmt: skip
 from bot.store import due
-from bot.store.db import session_scope
+from bot.store.db import is_postgres, read_scope, session_scope
 from bot.store.models import DueWork
 
 log = structlog.get_logger(__name__)
@@ -53,39 +57,115 @@ def instance_name() -> str:
 
 
 class Sweeper:
-    """Runs due work until none is due (or the time budget is spent). Safe to run in every replica."""
+    """Runs due work until none is due (or the time budget for claiming is spent). Safe to run in every replica."""
 
     def __init__(self, svc: Services, *, handlers: dict[str, Handler] | None = None, batch: int = 20,
-                 lease: timedelta = timedelta(minutes=5), budget_seconds: float = 30.0) -> None:
-        self.svc, self.batch, self.lease, self.budget = svc, batch, lease, budget_seconds
+                 lease: timedelta | None = None, budget_seconds: float = 300.0) -> None:
+        self.svc, self.batch, self.budget = svc, batch, budget_seconds
+        self.lease = lease or timedelta(seconds=svc.settings.lease_seconds)
         self.handlers = handlers or HANDLERS
         self.owner = svc.instance
+        self.pacer = Pacer()  # kept across runs: a throttled channel stays paced between sweeps
+        self._postgres = is_postgres(svc.engine)
+        self._stopping = threading.Event()
 
     def run_once(self) -> int:
-        """Claim and run due items until none is left; returns how many were run."""
-        done, deadline = 0, time.monotonic() + self.budget
-        while time.monotonic() < deadline:
-            with session_scope(self.svc.engine) as s:
-                items = due.claim(session=s, owner=self.owner, now=self.svc.clock.now(), lease=self.lease,
-                                  limit=self.batch, skip_kinds=self._unrunnable())
-            if not items:
-                break
-            for item in items:
-                self._run(item)
-                done += 1
+        """Claim and run due items until none is left (or the budget is spent); returns how many were run.
+
+        Items run one at a time in claim order, except Slack messages to a channel Slack has rate-limited: those
+        wait in memory for their turn (bot.scheduler.pacing) while the items behind them go ahead."""
+        done, deadline, next_claim = 0, time.monotonic() + self.budget, 0.0
+        waiting = Waiting()
+        while not self._stopping.is_set():
+            held, ready_at = waiting.take(self.pacer)
+            if held is None:
+                now = time.monotonic()
+                if now < deadline and now >= next_claim and len(waiting) < HOLD_MAX:
+                    if self._claim(waiting):
+                        continue
+                    next_claim = now + RECLAIM_SECONDS  # nothing due: while items wait, look again a bit later
+                if not len(waiting):
+                    break
+                self._stopping.wait(min(RECLAIM_SECONDS, max(0.0, ready_at - time.monotonic())))
+                continue
+            if not self._still_ours(held.item, held.claimed_at):
+                continue
+            self.pacer.sending(held.channel)
+            paced = self._run(held.item, in_memory=held.throttled < MEMORY_RETRIES)
+            if paced is not None:  # Slack said 429 for this channel: the item waits its turn at the head
+                if not self.pacer.any_paced():  # from now on, know where each waiting message goes
+                    waiting.set_channels(notify.message_channels(self.svc, [h.item for h in waiting]))
+                self.pacer.throttled(paced.channel or "", paced.after.total_seconds())
+                waiting.add(Held(held.item, held.claimed_at, paced.channel, held.throttled + 1), first=True)
+                continue
+            done += 1
+        self._release(waiting)
         return done
+
+    def stop(self) -> None:
+        """Make a running sweep return after its current item (shutdown); waiting items are released."""
+        self._stopping.set()
+
+    def _claim(self, waiting: Waiting) -> bool:
+        """Lease more due items into `waiting`; False when none is due."""
+        claimed_at = self.svc.clock.now()
+        if not self._postgres:  # SQLite has one writer: look first, so an idle sweep never queues for the lock
+            with read_scope(self.svc.engine) as s:
+                if not due.any_due(session=s, now=claimed_at, skip_kinds=self._unrunnable()):
+                    return False
+        with session_scope(self.svc.engine) as s:
+            items = due.claim(session=s, owner=self.owner, now=claimed_at, lease=self.lease, limit=self.batch,
+                              skip_kinds=self._unrunnable())  # fmt: skip
+        if not items:
+            return False
+        # Where each message goes matters only while some channel is paced (one read per batch then).
+        channels = notify.message_channels(self.svc, items) if self.pacer.any_paced() else {}
+        for item in items:
+            channel = channels.get(item.id)
+            if channel and self.pacer.paced(channel) and waiting.for_channel(channel) >= HOLD_PER_CHANNEL:
+                self._release([Held(item, claimed_at, channel)], turn=self.pacer.ready_at(channel) - time.monotonic()
+                              + waiting.for_channel(channel) * self.pacer.interval)  # fmt: skip
+            else:
+                waiting.add(Held(item, claimed_at, channel))
+        return True
+
+    def _release(self, held: Iterable[Held], turn: float = 0.0) -> None:
+        """Give claimed items back unrun (lease dropped, attempt not counted), due again in `turn` seconds."""
+        ids = [h.item.id for h in held]
+        if ids:
+            with session_scope(self.svc.engine) as s:
+                due.release(session=s, item_ids=ids, owner=self.owner,
+                            due_at=self.svc.clock.now() + timedelta(seconds=max(0.0, turn)) if turn > 0 else None)
+
+    def _still_ours(self, item: DueWork, claimed_at: datetime) -> bool:
+        """Renew the lease of an item that waited long in its batch; skip it if another replica took it meanwhile.
+
+        The batch was leased as a whole, so slow calls early in it can outlive the lease of items further down.
+        Within the first half of the lease nobody else can hold it, so the common case costs no query."""
+        now = self.svc.clock.now()
+        if now - claimed_at < self.lease / 2:
+            return True
+        with session_scope(self.svc.engine) as s:
+            kept = due.renew(session=s, item_id=item.id, owner=self.owner, now=now, lease=self.lease)
+        if not kept:
+            log.warning("due work taken over by another replica while waiting in this batch", kind=item.kind,
+                        item=item.id, proposal=item.proposal_id)
+        return kept
 
     def _unrunnable(self) -> tuple[str, ...]:
         """Without Slack, Slack work waits untouched (still counted in /metrics) until Slack is configured."""
         return SLACK_KINDS if self.svc.notifier is None else ()
 
-    def _run(self, item: DueWork) -> None:
+    def _run(self, item: DueWork, *, in_memory: bool = False) -> Retry | None:
+        """Run one item and record the outcome; a 429 for a Slack channel is returned instead when `in_memory`."""
         handler = self.handlers.get(item.kind)
         try:
             if handler is None:
                 raise GiveUp(f"no handler for due work of kind {item.kind!r}")
             handler(self.svc, item)
         except Retry as exc:
+            if in_memory and exc.channel and exc.after <= MEMORY_WAIT:
+                return exc
             self._retry(item, exc.error, exc.after)
         except GiveUp as exc:
             self._give_up(item, str(exc))
@@ -95,6 +175,7 @@ class Sweeper:
         else:
             with session_scope(self.svc.engine) as s:
                 due.complete(session=s, item_id=item.id, owner=self.owner, now=self.svc.clock.now())
+        return None
 
     def _retry(self, item: DueWork, error: str, after: timedelta) -> None:
         if item.attempts >= item.max_attempts:

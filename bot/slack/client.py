@@ -10,6 +10,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -23,15 +24,30 @@ TIMEOUT_SECONDS = 10
 # Slack's own words for "try again later" (HTTP 429 and 5xx are retryable whatever the code says).
 TEMPORARY = frozenset({"ratelimited", "rate_limited", "internal_error", "service_unavailable", "fatal_error",
                        "request_timeout", "bad_gateway"})  # fmt: skip
+RATE_LIMITED = frozenset({"ratelimited", "rate_limited"})
 # The channel or thread is gone or closed to the bot: posting there again cannot help.
 GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "thread_not_found"})
 
 
-def make_client(settings: Settings) -> WebClient:
-    """WebClient on SLACK_API_URL that rides out short blips; longer outages are the outbox's job."""
+def make_client(settings: Settings, *, paced_posts: bool = False) -> WebClient:
+    """WebClient on SLACK_API_URL that rides out short blips; longer outages are the outbox's job.
+
+    paced_posts: a 429 on chat.postMessage is raised at once instead of slept through in the client (the sweep
+    paces messages per channel and lets other channels' work go ahead meanwhile)."""
+    limited = PostsNotRetried(max_retry_count=1) if paced_posts else RateLimitErrorRetryHandler(max_retry_count=1)
     return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS,
-                     retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=1),
+                     retry_handlers=[ConnectionErrorRetryHandler(), limited,
                                      ServerErrorRetryHandler(max_retry_count=1)])  # fmt: skip
+
+
+class PostsNotRetried(RateLimitErrorRetryHandler):
+    """Retries 429 answers after Retry-After, except chat.postMessage's (left to the sweep's pacing)."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:  # fmt: skip
+        if request.url.rstrip("/").endswith("/chat.postMessage"):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
 class SlackFailure(NotifyError):

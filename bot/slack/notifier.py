@@ -15,7 +15,7 @@ from bot.flow.views import ProposalPublic
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
 from bot.slack.card import Card, build_card
-from bot.slack.client import GONE, SlackFailure, slack_call
+from bot.slack.client import GONE, RATE_LIMITED, SlackFailure, slack_call
 from bot.slack.notes import note_message
 
 log = structlog.get_logger(__name__)
@@ -74,7 +74,10 @@ class SlackNotifier:
                 raise
             url = md.safe_url(proposal.slack.permalink or "")
             about = f"<{url}|this proposal>" if url else md.escaped(card.view.summary, 200)
-            lead = f"⚠️ Could not reply in {md.channel_link(channel or '')} ({md.escape(exc.code)}). About {about}:\n"
+            if exc.code == "not_posted":
+                lead = f"⚠️ About {about} (it has no approval message to reply to):\n"
+            else:
+                lead = f"⚠️ Could not reply in {md.channel_link(channel or '')} ({md.escape(exc.code)}). About {about}:\n"
             self._send(self._review(card), md.truncate(lead + text, 3000), None, None, first_error=exc)
 
     # ---- helpers
@@ -108,6 +111,8 @@ class SlackNotifier:
                 return self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
                                                     unfurl_links=False, unfurl_media=False)  # fmt: skip
         except SlackFailure as exc:
+            if exc.code in RATE_LIMITED:
+                exc.throttled_channel = channel  # the sweep paces this channel's messages from now on
             if first_error is None or exc.retryable:
                 raise
             # Both places refused: the due work is recorded dead with both reasons, and logged by the sweep.

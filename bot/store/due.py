@@ -42,18 +42,21 @@ def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
                                                 "last_error": None, "done_at": None, **row} for row in rows])
 
 
+def _ready(now: datetime, skip_kinds: Sequence[str]) -> Any:
+    ready = select(DueWork.id).where(DueWork.state == "pending", DueWork.due_at <= now,
+                                     or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now))
+    return ready.where(col(DueWork.kind).not_in(list(skip_kinds))) if skip_kinds else ready
+
+
+def any_due(*, session: Session, now: datetime, skip_kinds: Sequence[str] = ()) -> bool:
+    """True if claim() would find something (a read: on SQLite it does not take the write lock)."""
+    return session.exec(_ready(now, skip_kinds).limit(1)).first() is not None
+
+
 def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limit: int,
           skip_kinds: Sequence[str] = ()) -> Sequence[DueWork]:
     """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds."""
-    ready = (
-        select(DueWork.id)
-        .where(DueWork.state == "pending", DueWork.due_at <= now,
-               or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now))
-        .order_by(col(DueWork.due_at), col(DueWork.id))
-        .limit(limit)
-    )
-    if skip_kinds:
-        ready = ready.where(col(DueWork.kind).not_in(list(skip_kinds)))
+    ready = _ready(now, skip_kinds).order_by(col(DueWork.due_at), col(DueWork.id)).limit(limit)
     if is_postgres(session):
         ready = ready.with_for_update(skip_locked=True)
     ids = list(session.exec(ready).all())
@@ -69,6 +72,23 @@ def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limi
 
 def _owned(item_id: int, owner: str) -> Any:
     return (col(DueWork.id) == item_id) & (col(DueWork.lease_owner) == owner) & (col(DueWork.state) == "pending")
+
+
+def renew(*, session: Session, item_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
+    """Extend `owner`'s lease from now; False if another replica took the item meanwhile (or it is finished)."""
+    stmt = update(DueWork).where(_owned(item_id, owner)).values(lease_until=now + lease)
+    return session.execute(stmt).rowcount == 1
+
+
+def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: datetime | None = None) -> int:
+    """Give leased items back unrun: lease dropped, the claim's attempt not counted, due again at `due_at` (or as
+    they were). Returns how many were still `owner`'s."""
+    values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "attempts": DueWork.attempts - 1}
+    if due_at is not None:
+        values["due_at"] = due_at
+    stmt = (update(DueWork).where(col(DueWork.id).in_(list(item_ids)), col(DueWork.lease_owner) == owner,
+                                  col(DueWork.state) == "pending").values(**values))  # fmt: skip
+    return session.execute(stmt).rowcount
 
 
 def complete(*, session: Session, item_id: int, owner: str, now: datetime) -> bool:

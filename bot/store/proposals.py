@@ -27,6 +27,12 @@ def get(*, session: Session, proposal_id: str) -> Proposal | None:
     return session.get(Proposal, proposal_id)
 
 
+def where_posted(*, session: Session, proposal_ids: Sequence[str]) -> Sequence[Any]:
+    """(id, kind, workflow, action, thread_channel, thread_ts, slack_channel) of each proposal: where it is shown."""
+    stmt = sa_select(_c.id, _c.kind, _c.workflow, _c.action, _c.thread_channel, _c.thread_ts, _c.slack_channel)
+    return session.execute(stmt.where(_c.id.in_(list(proposal_ids)))).all()
+
+
 def get_locked(*, session: Session, proposal_id: str) -> Proposal | None:
     """One proposal, row-locked until commit on PostgreSQL (SQLite transactions are already exclusive)."""
     stmt = select(Proposal).where(Proposal.id == proposal_id).with_for_update()

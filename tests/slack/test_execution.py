@@ -60,3 +60,20 @@ def test_handoff_is_taken_with_take_it(rig: Rig) -> None:
     assert rig.get(h["id"])["status"] == "taken"
     msg = rig.message(h["id"])
     assert "🙋 *Taken* by <@U0OWNER>" in message_text(msg) and buttons(msg) == []
+
+
+def test_an_auto_approved_action_runs_without_any_slack_message(rig: Rig) -> None:
+    """Live auto-approved actions are not shown in Slack; their success must not become a review-channel warning."""
+    p = rig.propose(payload={"to": "a@example.com", "amount": 5})
+    assert rig.get(p["id"])["execution"]["status"] == "succeeded"
+    assert rig.slack.calls("chat.postMessage") == []
+
+
+def test_an_auto_approved_action_that_fails_is_told_in_the_review_channel(rig: Rig) -> None:
+    rig.receiver.script(422)
+    p = rig.propose(payload={"to": "a@example.com", "amount": 5})
+    assert rig.get(p["id"])["execution"]["status"] == "failed"
+    [note] = rig.slack.messages("C0REVIEW")
+    assert note.text.startswith("⚠️ About Pay Alice for October (it has no approval message to reply to):\n"
+                                "❌ Execution failed after 1 attempt(s)")
+    assert "<@U0OWNER>" in note.text
