@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import Conflict
@@ -29,7 +31,7 @@ def submit(svc: Services, *, agent: AgentIdentity, req: ProposalRequest) -> tupl
     """Accept a proposal; returns (proposal, created). A repeat of the same idempotency key returns the original."""
     wf = svc.policies.workflow(req.workflow)
     act = wf.action(req.action)
-    require_scope(agent, req.workflow, req.action)
+    require_scope(svc, agent, req.workflow, req.action, attempt="propose")
     problems = payload_problems(svc, req.workflow, req.action, req.payload)
     decision = evaluate(wf, act, payload=req.payload,
                         context={"requested_by": req.requested_by or "", "agent": agent.name, "summary": req.summary})
@@ -40,7 +42,7 @@ def submit(svc: Services, *, agent: AgentIdentity, req: ProposalRequest) -> tupl
 def handoff(svc: Services, *, agent: AgentIdentity, req: HandoffRequest) -> tuple[ProposalPublic, bool]:
     """Accept a handoff: a case for a human to take, reminded and escalated like a proposal."""
     wf = svc.policies.workflow(req.workflow)
-    require_scope(agent, req.workflow, None)
+    require_scope(svc, agent, req.workflow, None, attempt="handoff")
     approval = wf.handoff_policy()
     decision = RouteDecision(route="approve", reason="handed off by the agent", rule_index=None,
                              required_approvals=1, errors=[])
@@ -75,11 +77,21 @@ def _store(svc: Services, agent: AgentIdentity, req: ProposalRequest | HandoffRe
                              proposal_id=row["id"], after=row["status"], reason=row["reason"],
                              data={"route": row["route"], "rule": row["rule_index"], "problems": len(problems)})
             svc.kick()
-            return public(Proposal(**row), []), True
+            return public(_as_stored(row), []), True
         except IntegrityError:
             if not req.idempotency_key:
                 raise
     raise Conflict("could not store the proposal: concurrent requests with the same idempotency key")
+
+
+# What a freshly inserted row reads back as: the columns intake does not set take their defaults (or None).
+_DEFAULTS = {name: None if field.default is PydanticUndefined else field.default
+             for name, field in Proposal.model_fields.items()}  # fmt: skip
+
+
+def _as_stored(row: dict[str, Any]) -> Any:
+    """The new row as public() reads it, without building an ORM instance (a third of intake's own CPU)."""
+    return SimpleNamespace(**{**_DEFAULTS, **row})
 
 
 def _repeat(s: Any, existing: Proposal, request_hash: str) -> ProposalPublic:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from bot.flow.ports import EmptyDirectory
 from bot.flow.services import ConnectorHub, Services
@@ -22,8 +25,8 @@ from bot.slack.socket_mode import SocketMode
 def mount_slack(app: FastAPI, svc: Services) -> None:
     """Wire Slack into the app; tests read `app.state.slack_bolt` and `app.state.slack_lazy`."""
     client = make_client(svc.settings)
-    if svc.notifier is None:
-        svc.notifier = SlackNotifier(client, svc)
+    if svc.notifier is None:  # its own client: the sweep paces chat.postMessage per channel instead of sleeping
+        svc.notifier = SlackNotifier(make_client(svc.settings, paced_posts=True), svc)
     if svc.publisher is None:
         svc.publisher = SlackDigestPublisher(client)
     if isinstance(svc.directory, EmptyDirectory):
@@ -34,7 +37,7 @@ def mount_slack(app: FastAPI, svc: Services) -> None:
     bolt = build_bolt_app(client, svc, pool)
     app.state.slack_bolt, app.state.slack_lazy = bolt, pool
     app.state.slack_check = AuthCheck(client)
-    app.add_api_route("/slack/events", _endpoint(bolt), methods=["POST"], include_in_schema=False)
+    app.add_api_route("/slack/events", _endpoint(bolt, pool), methods=["POST"], include_in_schema=False)
     app.state.on_shutdown.append(lambda: pool.wait_idle(10) and None)  # let in-flight clicks finish
     if svc.settings.slack_app_token:
         socket = SocketMode(bolt, svc.settings.slack_app_token, client)
@@ -42,10 +45,34 @@ def mount_slack(app: FastAPI, svc: Services) -> None:
         app.state.on_shutdown.append(socket.stop)
 
 
-def _endpoint(bolt: App):  # type: ignore[no-untyped-def]
+def _endpoint(bolt: App, pool: LazyPool):  # type: ignore[no-untyped-def]
+    def dispatch(bolt_request: BoltRequest) -> tuple[BoltResponse, list[Any]]:
+        with pool.holding() as lazy:
+            try:
+                return bolt.dispatch(bolt_request), lazy
+            except BaseException:
+                pool.start(lazy)
+                raise
+
     async def slack_events(request: Request) -> Response:
-        """Bolt verifies the signature and timestamp; dispatch blocks, so it runs in the threadpool."""
+        """Bolt verifies the signature and timestamp; dispatch blocks, so it runs in the threadpool. The lazy
+        listeners it queued start once the ack is on its way (or failed to go)."""
         bolt_request = to_bolt_request(request, await request.body())
-        return to_starlette_response(await run_in_threadpool(bolt.dispatch, bolt_request))
+        bolt_response, lazy = await run_in_threadpool(dispatch, bolt_request)
+        return AckThenWork(to_starlette_response(bolt_response), lambda: pool.start(lazy))
 
     return slack_events
+
+
+class AckThenWork(Response):
+    """A response that runs `then` after it has been sent, even when sending fails (the click's work is never lost)."""
+
+    def __init__(self, ack: Response, then: Callable[[], None]) -> None:  # noqa: super().__init__ would re-render
+        self.__dict__.update(ack.__dict__)
+        self._then = then
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._then()
