@@ -9,17 +9,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import ConnectorError
+from bot.slack.mrkdwn import escape
 from connectors.base import ConnectorConfig, ConnectorContext, Result
 
 # Slack answers these when the failure is on its side or momentary; everything else needs a human.
 _TEMPORARY = {"ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
 _TS = re.compile(r"^\d+\.\d+$")
 _MAX_TEXT = 40_000  # Slack truncates longer text
-
-
-def escape_mrkdwn(text: str) -> str:
-    """Neutralize &, < and > so agent text cannot become a mention, a broadcast or a disguised link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _single_attempt(client: Any) -> Any:
@@ -62,7 +58,7 @@ class SlackReplyConnector:
         text = payload.get("text")
         if not isinstance(text, str) or not text.strip():
             found.append(("text", "is required"))
-        elif len(escape_mrkdwn(text)) > _MAX_TEXT:
+        elif len(escape(text)) > _MAX_TEXT:
             found.append(("text", f"is longer than {_MAX_TEXT} characters; Slack would truncate it"))
         return found
 
@@ -80,7 +76,7 @@ class SlackReplyConnector:
             response = client.chat_postMessage(
                 channel=channel,
                 thread_ts=payload["thread_ts"],
-                text=escape_mrkdwn(payload["text"]),
+                text=escape(payload["text"]),
                 metadata={"event_type": "countersign_execution", "event_payload": {"idempotency_key": idempotency_key}},
             )
         except SlackApiError as exc:

@@ -23,15 +23,11 @@ from slack_sdk.models.blocks import (
 from bot.digest import fmt
 from bot.digest.figures import Ranked, Stats
 from bot.digest.report import DigestReport
+from bot.slack.mrkdwn import escape
 
 MARK_REVIEWED = "digest_mark_reviewed"  # action id of the "Mark reviewed" button
 REVIEW_BLOCK = "digest_review"
 MAX_BLOCKS, MAX_TEXT, MAX_FIELD, MAX_FIELDS, MAX_HEADER = 50, 3000, 2000, 10, 150
-
-
-def escape(text: str) -> str:
-    """Neutralise Slack control characters so data can never become a mention or a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:

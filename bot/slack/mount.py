@@ -67,8 +67,8 @@ def _endpoint(bolt: App, pool: LazyPool):  # type: ignore[no-untyped-def]
 class AckThenWork(Response):
     """A response that runs `then` after it has been sent, even when sending fails (the click's work is never lost)."""
 
-    def __init__(self, ack: Response, then: Callable[[], None]) -> None:  # noqa: super().__init__ would re-render
-        self.__dict__.update(ack.__dict__)
+    def __init__(self, ack: Response, then: Callable[[], None]) -> None:
+        self.__dict__.update(ack.__dict__)  # a copy, not super().__init__(), which would render the body again
         self._then = then
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

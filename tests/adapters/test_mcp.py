@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from mcp import Client, StdioServerParameters
 
 from bot.flow import decide
 from tests.live import Human, Live, approve, edit_and_approve, reject
+from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ["-c", "from bot.cli import main; main()", "mcp"]
@@ -30,12 +30,6 @@ def server_env(live: Live) -> dict[str, str]:
 
 def stdio(live: Live) -> Client:
     return Client(StdioServerParameters(command=sys.executable, args=CLI, env=server_env(live), cwd=ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

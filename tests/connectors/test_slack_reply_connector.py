@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.errors import ConnectorError
 from bot.fakeslack import FakeSlack
 from connectors.base import ConnectorContext
-from connectors.slack_reply import SlackReplyConnector, escape_mrkdwn
+from connectors.slack_reply import SlackReplyConnector
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 TEXT = "Refund sent <!channel> & see <https://evil.example|your bank>"
@@ -58,10 +58,6 @@ def test_payload_channel_overrides_the_configured_one(slack: FakeSlack) -> None:
     parent = slack.post_as_user("C0OTHER", "U0AGENT", "hello")
     connector(slack.api_url).execute("reply", {"channel": "C0OTHER", "thread_ts": parent.ts, "text": "hi"}, KEY)
     assert [m.text for m in slack.thread("C0OTHER", parent.ts)] == ["hello", "hi"]
-
-
-def test_escape_mrkdwn_escapes_ampersand_first() -> None:
-    assert escape_mrkdwn("a&b <@U1> &lt;") == "a&amp;b &lt;@U1&gt; &amp;lt;"
 
 
 def test_without_slack_it_is_permanent() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -14,6 +13,7 @@ from typing import Any, Literal
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from tests.fakes.ports import free_port
 
 
 @dataclass
@@ -41,13 +41,6 @@ def make_certificates(directory: Path) -> Certificates:
     ca_file = directory / "smtp-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     return Certificates(context, str(ca_file))
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Handler:

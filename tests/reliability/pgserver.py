@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from tests.reliability.procs import free_port
+from tests.fakes.ports import free_port
 
 
 def _bindir() -> Path:

@@ -20,6 +20,7 @@ from bot.store.db import read_scope
 from bot.store.models import Proposal
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, write_policies
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver
+from tests.fakes.ports import free_port
 from tests.reliability.pgserver import PostgresServer
 from tests.reliability.procs import ServiceProcess, wait_until
 
@@ -120,14 +121,8 @@ def test_a_503_is_a_clean_answer_and_keeps_the_connection(tmp_path: Path) -> Non
     svc = make_services(f"sqlite:///{tmp_path}/db.sqlite", write_policies(tmp_path / "policies"))
     token = add_agent(svc)
     svc.engine.dispose()
-    svc.engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/nothing")
+    svc.engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")
     client = TestClient(create_app(services=svc, run_scheduler=False), raise_server_exceptions=True)  # no lifespan
     r = client.post("/api/v1/proposals", json=proposal(), headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 503 and r.headers["Retry-After"] == "5"  # and nothing was re-raised
     svc.engine.dispose()
-
-
-def _closed_port() -> int:
-    from tests.reliability.procs import free_port
-
-    return free_port()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,18 +12,12 @@ import httpx
 import pytest
 
 from bot.sandbox import Sandbox, SandboxConfig
+from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # (text in policies/*.yaml, its replacement): the example connectors' fixed ports become free ones
 SWAPS = [("localhost:8091", "localhost:{webhook}"), ("port: 1025", "port: {smtp}"),
          ("localhost:8090", "localhost:{crm}")]
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def example_policies(directory: Path, *, keep_ports: bool = False) -> dict[str, int]:

@@ -97,6 +97,7 @@ def test_lists_fit() -> None:
 
 def test_mrkdwn_helpers() -> None:
     assert md.escape("a & <b> > c") == "a &amp; &lt;b&gt; &gt; c"
+    assert md.escape("&lt;@U1&gt;") == "&amp;lt;@U1&amp;gt;"  # already-escaped text stays text: & goes first
     assert md.mention("U0ABC") == "<@U0ABC>" and md.mention("S0GRP") == "<!subteam^S0GRP>"
     assert md.mention("U1>|<!channel") == "U1&gt;|&lt;!channel"
     assert md.link("javascript:alert(1)", "x").startswith("x (link not shown")
