@@ -22,7 +22,6 @@ def _sqlite() -> sqlite3.Connection:
                                isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS proposal (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
         _local.conn = conn
     return conn
 
@@ -34,7 +33,6 @@ def _postgres() -> Any:
 
         conn = psycopg.connect(os.environ["BENCH_BASELINE_DB"].replace("postgresql+psycopg://", "postgresql://"),
                                autocommit=True)
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_proposal (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
         _local.conn = conn
     return conn
 
@@ -43,6 +41,11 @@ def create_app() -> FastAPI:
     """POST /proposals stores the JSON body and echoes it with an id; nothing else."""
     app = FastAPI()
     postgres = os.environ["BENCH_BASELINE_DB"].startswith("postgresql")
+    # The table is created once here: concurrent CREATE TABLE IF NOT EXISTS from the worker threads can collide.
+    if postgres:
+        _postgres().execute("CREATE TABLE IF NOT EXISTS bench_proposal (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+    else:
+        _sqlite().execute("CREATE TABLE IF NOT EXISTS proposal (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

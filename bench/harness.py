@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
+import platform
 import statistics
 import subprocess
 import sys
@@ -15,48 +15,51 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Served:
-    """`uvicorn --factory module:factory` in a child process (so client and server do not share a GIL)."""
+    """An HTTP server in a child process (so client and server do not share a GIL), up once /healthz answers.
 
-    def __init__(self, factory: str, env: dict[str, str], log: Path) -> None:
+    By default `uvicorn --factory module:factory`; pass `cmd` (with `{port}` where the port goes) to run anything
+    else, e.g. `countersign serve --port {port}`.
+    """
+
+    def __init__(self, factory: str | None, env: dict[str, str], log: Path, *, cmd: list[str] | None = None,
+                 startup_seconds: float = 60) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(self.port),
-               "--log-level", "warning", "--no-access-log"]
+        if cmd is None:
+            assert factory is not None
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", "{port}",
+                   "--log-level", "warning", "--no-access-log"]
+        cmd = [part.replace("{port}", str(self.port)) for part in cmd]
+        self.started = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log,
                                      stderr=subprocess.STDOUT)
-        self._wait(log)
+        self._wait(log, startup_seconds)
+        self.ready_seconds = time.perf_counter() - self.started
 
-    def _wait(self, log: Path) -> None:
-        deadline = time.monotonic() + 30
+    def _wait(self, log: Path, startup_seconds: float) -> None:
+        deadline = time.monotonic() + startup_seconds
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited:\n{log.read_text()}")
             try:
-                httpx.get(f"{self.url}/healthz", timeout=1)
-                return
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
             except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server not up:\n{log.read_text()}")
+                pass
+            time.sleep(0.05)
+        self.close()
+        raise RuntimeError(f"server not up after {startup_seconds} s:\n{log.read_text()}")
 
     def rss_mb(self) -> float:
         """Resident memory of the server process."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return rss_mb(self.proc.pid)
 
     def close(self) -> None:
         self.proc.terminate()
@@ -110,10 +113,68 @@ async def _drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], 
     return LoadResult(n, seconds, latencies, errors)
 
 
+async def _drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, rate: float,
+                      ok: set[int]) -> LoadResult:
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+        async def one(i: int) -> None:
+            nonlocal errors
+            body, headers = make(i)
+            start = time.perf_counter()
+            resp = await client.post(url, content=body, headers=headers)
+            latencies.append((time.perf_counter() - start) * 1000)
+            errors += resp.status_code not in ok
+
+        start = time.perf_counter()
+        tasks = []
+        for i in range(n):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - start
+    return LoadResult(n, seconds, latencies, errors)
+
+
+def drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], *, n: int, rate: float,
+               ok: frozenset[int] = frozenset({200, 201})) -> LoadResult:
+    """Open loop: start request i at i/rate seconds whatever the earlier ones are doing (arrivals like people's
+    clicks, which do not wait for each other); record each latency."""
+    return asyncio.run(_drive_open(url, make, n, rate, set(ok)))
+
+
 def drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], *, n: int, concurrency: int,
           ok: frozenset[int] = frozenset({200, 201})) -> LoadResult:
     """POST `n` requests built by `make(i)` with `concurrency` connections; record each latency."""
     return asyncio.run(_drive(url, make, n, concurrency, set(ok)))
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of a process in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def machine() -> str:
+    """One line describing where the figures were measured: CPUs, CPU model, RAM, Python, OS kernel."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    ram_gib = float("nan")
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            ram_gib = int(line.split()[1]) / 2**20
+    return (f"{os.cpu_count()} CPUs ({model}), {ram_gib:.1f} GiB RAM, Python {platform.python_version()}, "
+            f"Linux {platform.release()}")
+
+
+def load_average() -> str:
+    """The 1-minute load average (other work on the machine skews every figure)."""
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def median_of(values: list[float]) -> float:
@@ -134,3 +195,15 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[h]) for h in head) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def bench_services(db_url: str, policies_dir: Path, *, migrate_db: bool = True, **settings: Any) -> Any:
+    """In-process Services on `db_url` (migrated) for setting up data before the server starts."""
+    from bot.app import build_services
+    from bot.config import Settings
+    from bot.store import migrate
+
+    svc = build_services(Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings))
+    if migrate_db:
+        migrate.upgrade(svc.engine)
+    return svc
