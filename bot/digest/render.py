@@ -23,10 +23,9 @@ from slack_sdk.models.blocks import (
 from bot.digest import fmt
 from bot.digest.figures import Ranked, Stats
 from bot.digest.report import DigestReport
+from bot.slack.ids import Id
 from bot.slack.mrkdwn import escape
 
-MARK_REVIEWED = "digest_mark_reviewed"  # action id of the "Mark reviewed" button
-REVIEW_BLOCK = "digest_review"
 MAX_BLOCKS, MAX_TEXT, MAX_FIELD, MAX_FIELDS, MAX_HEADER = 50, 3000, 2000, 10, 150
 
 
@@ -155,10 +154,10 @@ def _footer(r: DigestReport) -> ContextBlock:
 
 def _review(r: DigestReport) -> Block:
     if r.reviewed_by and r.reviewed_at:
-        return ContextBlock(block_id=REVIEW_BLOCK, elements=[MarkdownTextObject(
+        return ContextBlock(block_id=Id.REVIEW_BLOCK, elements=[MarkdownTextObject(
             text=f"✅ Reviewed by <@{escape(r.reviewed_by)}> on {_local(r.reviewed_at, r.timezone)}")])
-    return ActionsBlock(block_id=REVIEW_BLOCK, elements=[ButtonElement(
-        text="Mark reviewed", action_id=MARK_REVIEWED, value=review_value(r), style="primary")])
+    return ActionsBlock(block_id=Id.REVIEW_BLOCK, elements=[ButtonElement(
+        text="Mark reviewed", action_id=Id.MARK_REVIEWED, value=review_value(r), style="primary")])
 
 
 def _local(moment: datetime, zone: str) -> str:

@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.digest import chart
-from bot.digest.render import MARK_REVIEWED, digest_blocks, digest_text, parse_review_value
+from bot.digest.render import digest_blocks, digest_text, parse_review_value
 from bot.digest.report import DigestReport
 from bot.flow import digest as digest_flow
 from bot.flow.ports import MessageRef
@@ -17,6 +17,7 @@ from bot.flow.services import Services
 from bot.slack import mrkdwn as md
 from bot.slack.client import slack_call
 from bot.slack.errors import ack_only, guarded
+from bot.slack.ids import Id
 from bot.slack.reply import ephemeral, user_of
 
 
@@ -48,7 +49,7 @@ def register(app: App, svc: Services) -> None:
     def mark_reviewed(body: dict[str, Any], client: WebClient) -> None:
         _mark_reviewed(svc, body, client)
 
-    app.action(MARK_REVIEWED)(ack=ack_only, lazy=[guarded(svc, mark_reviewed)])
+    app.action(Id.MARK_REVIEWED)(ack=ack_only, lazy=[guarded(svc, mark_reviewed)])
 
 
 def _mark_reviewed(svc: Services, body: dict[str, Any], client: WebClient) -> None:

@@ -29,6 +29,9 @@ class Id(StrEnum):
     # blocks of the proposal message
     ACTIONS_BLOCK = "cs_actions"
     EXECUTION_ACTIONS_BLOCK = "cs_exec_actions"
+    # the monthly digest
+    MARK_REVIEWED = "digest_mark_reviewed"
+    REVIEW_BLOCK = "digest_review"
     # slash command
     APPROVALS_COMMAND = "/approvals"
 

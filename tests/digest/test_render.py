@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from bot.digest.criteria import Judgement
 from bot.digest.figures import ActionTally, Ranked, Stats
-from bot.digest.render import MARK_REVIEWED, digest_blocks, digest_text, parse_review_value, review_value
+from bot.digest.render import digest_blocks, digest_text, parse_review_value, review_value
 from bot.digest.report import DigestReport
 from bot.digest.suggest import Suggestion
 from bot.fakeslack import check_message_blocks
+from bot.slack.ids import Id
 
 T = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -68,7 +69,7 @@ def test_huge_content_stays_within_slack_limits() -> None:
     blocks = [b.to_dict() for b in digest_blocks(r)]
     assert check_message_blocks(blocks) == [] and len(blocks) <= 50
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
-    assert blocks[-1]["elements"][0]["action_id"] == MARK_REVIEWED  # the button survives the trimming
+    assert blocks[-1]["elements"][0]["action_id"] == Id.MARK_REVIEWED  # the button survives the trimming
 
 
 def test_empty_month_says_so_and_still_offers_review() -> None:
@@ -81,13 +82,13 @@ def test_empty_month_says_so_and_still_offers_review() -> None:
 def test_review_button_then_reviewed_line() -> None:
     r = report(busy())
     button = digest_blocks(r)[-1].to_dict()["elements"][0]
-    assert (button["action_id"], parse_review_value(button["value"])) == (MARK_REVIEWED, ("2026-10", "support-replies"))
+    assert (button["action_id"], parse_review_value(button["value"])) == (Id.MARK_REVIEWED, ("2026-10", "support-replies"))
     assert review_value(r) == button["value"]
     done = r.model_copy(update={"reviewed_by": "U0ALICE", "reviewed_at": datetime(2026, 11, 3, 9, 15, tzinfo=UTC)})
     last = digest_blocks(done)[-1].to_dict()
     assert last["type"] == "context"
     assert last["elements"][0]["text"] == "✅ Reviewed by <@U0ALICE> on 2026-11-03 10:15"  # Paris time
-    assert MARK_REVIEWED not in text_of(digest_blocks(done))
+    assert Id.MARK_REVIEWED not in text_of(digest_blocks(done))
 
 
 def test_shadow_workflow_is_marked_and_shows_agreement() -> None:

@@ -16,12 +16,12 @@ from starlette.routing import Route
 
 from bot.clock import FakeClock
 from bot.digest.period import Period
-from bot.digest.render import MARK_REVIEWED
 from bot.fakeslack import BackgroundServer, FakeSlack, SlackDriver
 from bot.flow import digest
 from bot.flow.ports import NotifyError
 from bot.flow.services import Services
 from bot.slack.digest import SlackDigestPublisher, register
+from bot.slack.ids import Id
 from bot.store import digests
 from bot.store.db import session_scope
 from tests.digest.slackrig import SECRET
@@ -50,12 +50,12 @@ def test_first_click_records_the_reviewer_and_updates_the_message(
         posting: Services, slack: FakeSlack, driver: SlackDriver, clock: FakeClock) -> None:
     ts = digest.run(posting, period=Period(2026, 10), workflow="payouts").ts
     clock.advance(hours=2)
-    resp = driver.click("C0REVIEW", ts, MARK_REVIEWED, "U0ALICE")
+    resp = driver.click("C0REVIEW", ts, Id.MARK_REVIEWED, "U0ALICE")
     assert resp.status == 200 and resp.text == ""  # acked at once; the work runs after the ack
     slack.wait_for("chat.update")
     blocks = slack.message("C0REVIEW", ts).blocks
     assert blocks[-1]["elements"][0]["text"] == "✅ Reviewed by <@U0ALICE> on 2026-11-02 11:00"
-    assert MARK_REVIEWED not in str(blocks) and "Monthly digest · payouts" in str(blocks)
+    assert Id.MARK_REVIEWED not in str(blocks) and "Monthly digest · payouts" in str(blocks)
     with session_scope(posting.engine) as s:
         run = digests.get(session=s, period="2026-10", workflow="payouts")
     assert (run.reviewed_by, run.reviewed_at) == ("U0ALICE", clock.now())
@@ -67,7 +67,7 @@ def test_a_later_click_is_told_who_reviewed_first(posting: Services, slack: Fake
     ts = digest.run(posting, period=Period(2026, 10), workflow="payouts").ts
     digest.mark_reviewed(posting, period="2026-10", workflow="payouts", user="U0BOB")  # his update is not shown yet
     clock.advance(minutes=10)
-    driver.click("C0REVIEW", ts, MARK_REVIEWED, "U0ALICE")
+    driver.click("C0REVIEW", ts, Id.MARK_REVIEWED, "U0ALICE")
     slack.wait_for("response_url")
     [note] = slack.ephemerals(user="U0ALICE")
     assert note.text == "Already reviewed by <@U0BOB> on 2026-11-02 09:00 (UTC)."
