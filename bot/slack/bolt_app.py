@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -9,14 +10,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.flow.services import Services
+from bot.slack.client import SlackFailure, slack_call
 from bot.slack.errors import error_handler
 from bot.slack.listeners import register_all
 
 LAZY_WORKERS = 16
+log = structlog.get_logger(__name__)
 
 
 class LazyPool(ThreadPoolExecutor):
@@ -93,9 +98,36 @@ def skip_redeliveries(request: BoltRequest, next: Callable[[], BoltResponse]) ->
     return next()
 
 
+def bot_identity(client: WebClient) -> Callable[..., AuthorizeResult]:
+    """Bolt's `authorize` for this one workspace: who the bot is (auth.test), asked once and remembered.
+
+    Bolt's default asks on the first request and, if Slack fails to answer, drops that request with "please
+    install this app": a click lost to a Slack blip. Here a failed auth.test is logged and the request goes on
+    with the bot token alone (nothing this app does needs the bot's own ids); the next request asks again."""
+    known: list[AuthorizeResult] = []
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        if known:
+            return known[0]
+        try:
+            with slack_call():
+                answer = client.auth_test()
+        except SlackFailure as exc:
+            log.warning("auth.test failed; handling the request with the bot token alone", error=exc.code)
+            return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token)
+        known.append(AuthorizeResult.from_auth_test_response(auth_test_response=answer, bot_token=client.token))
+        return known[0]
+
+    return authorize
+
+
 def build_bolt_app(client: WebClient, svc: Services, pool: LazyPool | None = None) -> App:
     """A Bolt app for HTTP (and Socket Mode), sharing the notifier's WebClient settings."""
-    app = App(client=client, signing_secret=svc.settings.slack_signing_secret, token_verification_enabled=False,
+    # Bolt builds each request's client from the token `authorize` returns; the shared one carries none (Bolt
+    # warns at start-up when it is given both a token and an `authorize`).
+    tokenless = copy.copy(client)
+    tokenless.token = None
+    app = App(client=tokenless, signing_secret=svc.settings.slack_signing_secret, authorize=bot_identity(client),
               process_before_response=True, listener_executor=pool or LazyPool(),
               logger=logging.getLogger("bot.slack.bolt"))  # fmt: skip
     app.middleware(skip_redeliveries)

@@ -106,3 +106,20 @@ def test_stale_click_after_the_agent_cancelled(rig: Rig) -> None:
     assert rig.ephemeral_texts("U0ALICE") == ["This proposal was already cancelled by agent:agent-1."]
     msg = rig.message(p["id"])
     assert "🚫 *Cancelled* by agent:agent-1" in message_text(msg) and buttons(msg) == []
+
+
+def test_a_click_while_slack_fails_auth_test_still_decides(rig: Rig) -> None:
+    """Bolt asks Slack who the bot is on the first request; Slack failing to answer must not drop the click."""
+    p = rig.propose()
+    rig.slack.fail_rate(1.0, methods=["auth.test"], statuses=(500,))
+    rig.click(p["id"], "cs_approve", "U0ALICE")
+    assert rig.get(p["id"])["status"] == "approved"
+    assert rig.slack.calls("auth.test") and all(c.status == 500 for c in rig.slack.calls("auth.test"))
+    rig.slack.fail_rate(0.0)
+    second = rig.propose(payload={"to": "carol@example.com", "amount": 50})
+    third = rig.propose(payload={"to": "dave@example.com", "amount": 60})
+    rig.click(second["id"], "cs_approve", "U0ALICE")
+    rig.click(third["id"], "cs_approve", "U0ALICE")
+    assert rig.get(second["id"])["status"] == rig.get(third["id"])["status"] == "approved"
+    assert [c.status for c in rig.slack.calls("auth.test")][-1] == 200  # asked again, then remembered
+    assert len([c for c in rig.slack.calls("auth.test") if c.status == 200]) == 1
