@@ -16,6 +16,9 @@ from bot.store.db import read_scope, session_scope
 from bot.store.models import DueWork
 
 NOT_CONFIGURED_RETRY = timedelta(minutes=15)
+# A message update that got no answer may still be applied by Slack after a newer one, showing a stale state.
+# Its retry re-renders the current state after that window, so the message ends up right.
+LATE_ARRIVAL = timedelta(seconds=30)
 
 
 def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
@@ -43,7 +46,7 @@ def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
         view = load_public(s, proposal_id)
     if view is None or not view.slack.ts:
         return
-    _call(lambda: notifier.update_proposal(view), attempt)
+    _call(lambda: notifier.update_proposal(view), attempt, in_doubt_wait=LATE_ARRIVAL)
 
 
 def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int) -> None:
@@ -73,13 +76,15 @@ def _notifier(svc: Services) -> Any:
     return svc.notifier
 
 
-def _call(fn: Any, attempt: int) -> Any:
+def _call(fn: Any, attempt: int, *, in_doubt_wait: timedelta = timedelta(0)) -> Any:
     try:
         return fn()
     except NotifyError as exc:
         if not exc.retryable:
             raise GiveUp(str(exc)) from exc
         wait = timedelta(seconds=exc.retry_after) if exc.retry_after else backoff(attempt)
+        if exc.in_doubt:
+            wait = max(wait, in_doubt_wait)
         raise Retry(str(exc), wait, channel=exc.throttled_channel) from exc
 
 

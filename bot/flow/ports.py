@@ -27,10 +27,11 @@ class NotifyError(Exception):
     """Slack refused or failed. `retryable` false means trying again cannot help (e.g. channel archived)."""
 
     def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
-                 throttled_channel: str | None = None) -> None:  # fmt: skip
+                 throttled_channel: str | None = None, in_doubt: bool = False) -> None:  # fmt: skip
         super().__init__(message)
         self.retryable, self.retry_after = retryable, retry_after
         self.throttled_channel = throttled_channel  # set when Slack rate-limited a message to this channel
+        self.in_doubt = in_doubt  # no answer (timeout, reset): Slack may still carry the call out, later
 
 
 class Notifier(Protocol):

@@ -53,8 +53,8 @@ class PostsNotRetried(RateLimitErrorRetryHandler):
 class SlackFailure(NotifyError):
     """A NotifyError that keeps Slack's error code (e.g. channel_not_found)."""
 
-    def __init__(self, code: str, *, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(f"Slack: {code}", retryable=retryable, retry_after=retry_after)
+    def __init__(self, code: str, *, retryable: bool, retry_after: float | None = None, in_doubt: bool = False) -> None:
+        super().__init__(f"Slack: {code}", retryable=retryable, retry_after=retry_after, in_doubt=in_doubt)
         self.code = code
 
 
@@ -67,7 +67,7 @@ def failure(exc: Exception) -> SlackFailure:
         retry_after = float(after[0] if isinstance(after, list) else after) if after else None
         return SlackFailure(code, retryable=status == 429 or status >= 500 or code in TEMPORARY,
                             retry_after=retry_after)  # fmt: skip
-    return SlackFailure(f"{type(exc).__name__}: {exc}", retryable=True)
+    return SlackFailure(f"{type(exc).__name__}: {exc}", retryable=True, in_doubt=True)  # no answer from Slack
 
 
 @contextmanager
