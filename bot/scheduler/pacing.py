@@ -94,6 +94,15 @@ class Waiting:
     def __iter__(self) -> Iterator[Held]:
         return iter(list(self._held))
 
+    def reclaimed(self, item_id: int, claimed_at: datetime) -> bool:
+        """True if the item already waits here: its lease lapsed while it waited and this sweep claimed it again.
+        It keeps its place, with the new claim's lease; queuing it twice would run it twice."""
+        for held in self._held:
+            if held.item.id == item_id:
+                held.claimed_at = claimed_at
+                return True
+        return False
+
     def add(self, held: Held, *, first: bool = False) -> None:
         """Queue an item (first: put back at the head, keeping its place before later ones)."""
         if first:

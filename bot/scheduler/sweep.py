@@ -121,6 +121,8 @@ class Sweeper:
         # Where each message goes matters only while some channel is paced (one read per batch then).
         channels = notify.message_channels(self.svc, items) if self.pacer.any_paced() else {}
         for item in items:
+            if waiting.reclaimed(item.id, claimed_at):
+                continue
             channel = channels.get(item.id)
             if channel and self.pacer.paced(channel) and waiting.for_channel(channel) >= HOLD_PER_CHANNEL:
                 self._release([Held(item, claimed_at, channel)], turn=self.pacer.ready_at(channel) - time.monotonic()
