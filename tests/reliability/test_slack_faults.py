@@ -121,7 +121,7 @@ def test_slack_failing_30_percent_of_calls_for_a_while(served: tuple[Services, F
 
     with read_scope(svc.engine) as s:
         rows = {p.id: p for p in s.exec(select(Proposal)).all()}
-    assert {p.execution_status for p in rows.values()} == {"succeeded"}
+    assert {p.execution_status for p in rows.values()} == {"succeeded"}, [(i, rows[pid].status, rows[pid].execution_status) for i, pid in ids.items() if rows[pid].execution_status != "succeeded"]
     timed_out = _timed_out_posts(logs)
     orphans = extra_notes = 0
     for i, pid in ids.items():
