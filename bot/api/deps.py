@@ -19,7 +19,10 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_agent(svc: ServicesDep, authorization: Annotated[str | None, Header()] = None) -> AgentIdentity:
+BearerHeader = Annotated[str | None, Header(alias="authorization", description="Bearer <agent token>")]
+
+
+async def get_agent(svc: ServicesDep, authorization: BearerHeader = None) -> AgentIdentity:
     """Authenticate the bearer token (401 if missing, unknown or revoked)."""
     return await run_in_threadpool(authenticate, svc, authorization)
 

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.api.deps import AgentDep, ServicesDep
+from bot.api.deps import AgentDep, BearerHeader, ServicesDep
 from bot.api.problems import ERROR_RESPONSES
 from bot.errors import NotFound
 from bot.flow import intake, lifecycle, results
+from bot.flow.agents import authenticate
 from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
 from bot.flow.services import Services
 from bot.flow.views import ProposalPublic, load_public
@@ -32,15 +33,20 @@ def _created(request: Request, view: ProposalPublic, created: bool) -> Response:
 
 @router.post("/proposals", response_model=ProposalPublic, status_code=201,
              responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}})
-async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep, agent: AgentDep) -> Response:
+async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep,
+                          authorization: BearerHeader = None) -> Response:
     """Propose an action. The policy routes it: auto, needs approval, or deny."""
-    return _created(request, *await run_in_threadpool(intake.submit, svc, agent=agent, req=req))
+    # The hot path: authenticate and store in one trip to the threadpool (a dependency would be a second one).
+    return _created(request, *await run_in_threadpool(
+        lambda: intake.submit(svc, agent=authenticate(svc, authorization), req=req)))
 
 
 @router.post("/handoffs", response_model=ProposalPublic, status_code=201, tags=["handoffs"])
-async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep, agent: AgentDep) -> Response:
+async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep,
+                         authorization: BearerHeader = None) -> Response:
     """Hand a case the agent cannot handle to humans (posted with a Take-it button)."""
-    return _created(request, *await run_in_threadpool(intake.handoff, svc, agent=agent, req=req))
+    return _created(request, *await run_in_threadpool(
+        lambda: intake.handoff(svc, agent=authenticate(svc, authorization), req=req)))
 
 
 def _own(svc: Services, proposal_id: str, agent: str) -> ProposalPublic:

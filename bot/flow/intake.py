@@ -72,11 +72,13 @@ def _store(svc: Services, agent: AgentIdentity, req: ProposalRequest | HandoffRe
                 row["duplicate_of"] = proposals.latest_same_content(
                     session=s, content_hash=row["content_hash"], since=row["created_at"] - DUPLICATE_WINDOW)
                 proposals.insert_row(session=s, row=row)
-                due.enqueue_new(session=s, rows=_followups(row, approval))
+                followups = _followups(row, approval)
+                due.enqueue_new(session=s, rows=followups)
                 audit.append(session=s, actor=f"agent:{agent.name}", action="intake", at=row["created_at"],
                              proposal_id=row["id"], after=row["status"], reason=row["reason"],
                              data={"route": row["route"], "rule": row["rule_index"], "problems": len(problems)})
-            svc.kick()
+            if _runnable_now(svc, followups, row["created_at"]):
+                svc.kick()
             return public(_as_stored(row), []), True
         except IntegrityError:
             if not req.idempotency_key:
@@ -132,6 +134,11 @@ def _initial_execution(svc: Services, wf: WorkflowPolicy, body: dict[str, Any], 
         return "none"
     remote = svc.connectors.executes_remotely(wf.action(body["action"]))
     return "skipped" if wf.mode == "shadow" or remote else "queued"
+
+
+def _runnable_now(svc: Services, items: list[dict[str, Any]], now: datetime) -> bool:
+    """Is a sweep worth waking? Reminders are for later, and Slack work waits while Slack is not configured."""
+    return any(i["due_at"] <= now and (svc.notifier is not None or not i["kind"].startswith("slack_")) for i in items)
 
 
 def _followups(row: dict[str, Any], approval: ApprovalPolicy) -> list[dict[str, Any]]:

@@ -78,7 +78,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only transaction: a consistent snapshot that never waits for writers on SQLite."""
     # Closing (not rolling back) ends the transaction without expiring what was loaded.
-    with Session(engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False) as session:
+    reader = getattr(engine, "_countersign_reader", None)  # built once per engine: every API request reads
+    if reader is None:
+        reader = engine.execution_options(**{READ_OPTION: True})
+        engine._countersign_reader = reader  # type: ignore[attr-defined]
+    with Session(reader, expire_on_commit=False) as session:
         yield session
 
 
