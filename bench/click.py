@@ -6,7 +6,8 @@ Quick: .venv/bin/python -m bench.click --clicks 300
 Countersign runs as a server process (uvicorn, scheduler on, Slack pointed at a FakeSlack in this process). The
 proposals are created over the agent API and posted by the sweep; each click is the payload Slack would send for a
 click on one proposal's Approve button (built from the stored message by the fake's driver), signed with the
-signing secret at send time, and timed over the full HTTP round trip. Each click approves its proposal: the lazy
+signing secret at send time, and timed over the full HTTP round trip from a separate process (this one runs the
+fake Slack, which only Countersign keeps busy). Each click approves its proposal: the lazy
 listener (decision, audit, ephemeral reply, queued message update) runs in the same process while later clicks
 are being acked, as in production.
 
@@ -22,8 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -89,6 +92,18 @@ async def _propose(url: str, token: str, n: int) -> None:
         await asyncio.gather(*(one(i) for i in range(n)))
 
 
+def clicks_from_child(url: str, bodies: list[str], n: int, rate: float, concurrency: int) -> LoadResult:
+    """Send the clicks (signed at send time) and time them: at `rate` per second if given, else back to back."""
+    verifier = SignatureVerifier(SECRET)
+
+    def make(i: int) -> tuple[bytes, dict[str, str]]:
+        return signed(verifier, bodies[i])
+
+    if rate:
+        return drive_open(url, make, n=n, rate=rate, ok=frozenset({200}))
+    return drive(url, make, n=n, concurrency=concurrency, ok=frozenset({200}))
+
+
 def posted(slack: FakeSlack) -> list[str]:
     """ts of the proposal messages in the channel that still show an Approve button."""
     out = []
@@ -123,11 +138,9 @@ def run(clicks: int, rate: float, concurrency: int, workdir: Path) -> list[dict[
     svc = bench_services(db, policies)
     token = agents.create(svc, name="bench", scopes=["clicks"])
     svc.engine.dispose()
-    verifier = SignatureVerifier(SECRET)
     total = WARMUP + 2 * clicks  # every Countersign click approves a proposal of its own
     users = {"U0ALICE": {"name": "alice"}, "U0OWNER": {"name": "owner"}}
     chans = {c: {"name": c.lower(), "members": ["UBOT", "U0ALICE", "U0OWNER"]} for c in (CHANNEL, "C0REVIEW")}
-    ok = frozenset({200})
     with FakeSlack(SECRET, TOKEN, users=users, channels=chans) as slack:
         env = {"DATABASE_URL": db, "COUNTERSIGN_POLICIES": str(policies), "COUNTERSIGN_LOG_LEVEL": "WARNING",
                "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
@@ -144,25 +157,30 @@ def run(clicks: int, rate: float, concurrency: int, workdir: Path) -> list[dict[
             bodies = [driver.click_body(CHANNEL, ts) for ts in stamps]
             driver.close()
 
-            def sign(offset: int) -> Any:
-                return lambda i: signed(verifier, bodies[offset + i])
+            # Clicks are sent and timed from a process of their own: this one also runs the fake Slack, which is
+            # busy answering Countersign's calls (not the bare Bolt app's) and would slow the timer for one side.
+            timer = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+            def timed(url: str, offset: int, n: int, *, rate: float = 0.0) -> LoadResult:
+                return timer.submit(clicks_from_child, url, bodies[offset:offset + n], n, rate, concurrency).result()
 
             base_env = {"BENCH_SIGNING_SECRET": SECRET, "BENCH_BOT_TOKEN": TOKEN, "BENCH_SLACK_API_URL": slack.api_url}
             base = Served("bench.baseline_bolt:create_app", base_env, workdir / "bolt.log")
             try:
                 url = f"{base.url}/slack/events"
-                drive(url, sign(0), n=WARMUP, concurrency=concurrency, ok=ok)
-                base_open = drive_open(url, sign(WARMUP), n=clicks, rate=rate, ok=ok)
-                base_busy = drive(url, sign(WARMUP), n=clicks, concurrency=concurrency, ok=ok)
+                timed(url, 0, WARMUP)
+                base_open = timed(url, WARMUP, clicks, rate=rate)
+                base_busy = timed(url, WARMUP, clicks)
             finally:
                 base.close()
 
             url = f"{app.url}/slack/events"
-            drive(url, sign(0), n=WARMUP, concurrency=concurrency, ok=ok)
+            timed(url, 0, WARMUP)
             time.sleep(1)  # let the warm-up's approvals finish
-            open_loop = drive_open(url, sign(WARMUP), n=clicks, rate=rate, ok=ok)
+            open_loop = timed(url, WARMUP, clicks, rate=rate)
             time.sleep(1)
-            busy = drive(url, sign(WARMUP + clicks), n=clicks, concurrency=concurrency, ok=ok)
+            busy = timed(url, WARMUP + clicks, clicks)
+            timer.shutdown()
             deadline = time.monotonic() + 60  # the lazy listeners finish the approvals after the acks
             while approved_count(db, policies) < total and time.monotonic() < deadline:
                 time.sleep(0.5)
