@@ -44,16 +44,10 @@ class Served:
         self.ready_seconds = time.perf_counter() - self.started
 
     def _wait(self, log: Path, startup_seconds: float) -> None:
-        deadline = time.monotonic() + startup_seconds
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
+        if wait_ok(f"{self.url}/healthz", startup_seconds, alive=lambda: self.proc.poll() is None):
+            return
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
         self.close()
         raise RuntimeError(f"server not up after {startup_seconds} s:\n{log.read_text()}")
 
@@ -68,6 +62,19 @@ class Served:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._log.close()
+
+
+def wait_ok(url: str, timeout: float, *, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll `url` until it answers 200 (True); False once `alive()` is false or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    return False
 
 
 @dataclass
@@ -91,6 +98,16 @@ class LoadResult:
                 f"   errors {self.errors}")
 
 
+async def _timed_post(client: httpx.AsyncClient, url: str, request: tuple[bytes, dict[str, str]],
+                      latencies: list[float]) -> int:
+    """POST one request, append its latency in ms; returns the status code."""
+    body, headers = request
+    start = time.perf_counter()
+    resp = await client.post(url, content=body, headers=headers)
+    latencies.append((time.perf_counter() - start) * 1000)
+    return resp.status_code
+
+
 async def _drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, concurrency: int,
                  ok: set[int]) -> LoadResult:
     latencies: list[float] = []
@@ -101,11 +118,7 @@ async def _drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], 
         async def worker() -> None:
             nonlocal errors
             for i in counter:
-                body, headers = make(i)
-                start = time.perf_counter()
-                resp = await client.post(url, content=body, headers=headers)
-                latencies.append((time.perf_counter() - start) * 1000)
-                errors += resp.status_code not in ok
+                errors += await _timed_post(client, url, make(i), latencies) not in ok
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -120,11 +133,7 @@ async def _drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
         async def one(i: int) -> None:
             nonlocal errors
-            body, headers = make(i)
-            start = time.perf_counter()
-            resp = await client.post(url, content=body, headers=headers)
-            latencies.append((time.perf_counter() - start) * 1000)
-            errors += resp.status_code not in ok
+            errors += await _timed_post(client, url, make(i), latencies) not in ok
 
         start = time.perf_counter()
         tasks = []

@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.harness import ROOT, Served, load_average
+from bench.harness import ROOT, Served, load_average, wait_ok
 from bot.fakeslack import FakeSlack
 
 SECRET = "bench-memory-secret"
@@ -54,14 +52,7 @@ print(json.dumps({"modules": len(sys.modules), "loaded": [m for m in heavy if m 
 
 def settle(url: str, seconds: float = 3.0) -> None:
     """Wait until /readyz says ready, then a little longer (first sweep, digest catch-up)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
+    wait_ok(f"{url}/readyz", 30)
     time.sleep(seconds)
 
 
