@@ -24,24 +24,11 @@ from bot.store import audit, digests, due
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditEvent, DueWork
 from tests.digest.rows import insert, row
-from tests.digest.slackrig import fake_slack, publisher
+from tests.digest.slackrig import publisher
 from tests.factories import make_services, sweep, write_policies
 
 OCTOBER = Period(2026, 10)
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def slack(clock: FakeClock) -> Iterator[FakeSlack]:
-    with fake_slack(clock) as fake:
-        yield fake
-
-
-@pytest.fixture
-def posting(svc: Services, slack: FakeSlack) -> Services:
-    """The `payouts` services, posting digests to the fake Slack."""
-    svc.publisher = publisher(slack)
-    return svc
 
 
 def some_october(svc: Services) -> None:
