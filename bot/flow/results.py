@@ -73,7 +73,7 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     now = svc.clock.now()
     with _handling(svc, proposal_id, user, "give_up") as (s, p):
         proposals.set_fields(session=s, proposal_id=p.id, values={
-            "execution_error": f"{p.execution_error} (given up by {user})"})
+            "execution_error": f"{p.execution_error} (given up by {user})", "execution_result": {"given_up_by": user}})
         effects.queue_update(s, p, now)
         audit.append(session=s, actor=user, action="execution_given_up", at=now, proposal_id=p.id, before="failed",
                      after="failed")

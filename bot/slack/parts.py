@@ -168,5 +168,6 @@ def execution(card: Card) -> str | None:
 
 
 def given_up(card: Card) -> bool:
-    """True once someone closed the failed execution with Give up (the flow notes it in the error)."""
-    return "(given up by " in (card.view.execution.error or "")
+    """True once someone closed the failed execution with Give up (recorded in its result)."""
+    result = card.view.execution.result
+    return isinstance(result, dict) and bool(result.get("given_up_by"))

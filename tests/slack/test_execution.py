@@ -49,7 +49,8 @@ def test_give_up_closes_it_for_good(rig: Rig) -> None:
     rig.click(p["id"], "cs_give_up", "U0OWNER")
     msg = rig.message(p["id"])
     assert buttons(msg) == [] and "(given up by U0OWNER)" in message_text(msg)
-    assert rig.get(p["id"])["execution"]["status"] == "failed"
+    execution = rig.get(p["id"])["execution"]
+    assert execution["status"] == "failed" and execution["result"] == {"given_up_by": "U0OWNER"}  # agents see it
 
 
 def test_handoff_is_taken_with_take_it(rig: Rig) -> None:
