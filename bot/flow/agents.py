@@ -93,6 +93,5 @@ def require_scope(svc: Services, agent: AgentIdentity, workflow: str, action: st
 def refuse(svc: Services, agent: str, error: CountersignError, *, attempt: str, **data: str) -> NoReturn:
     """Record a known agent's refused attempt in the audit log, then raise it."""
     with session_scope(svc.engine) as s:
-        audit.append(session=s, actor=f"agent:{agent}", action="refused", at=svc.clock.now(), reason=error.message,
-                     data={"attempt": attempt, "error": type(error).__name__, **data})
+        audit.refused(session=s, actor=f"agent:{agent}", attempt=attempt, error=error, at=svc.clock.now(), **data)
     raise error

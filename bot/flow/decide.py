@@ -39,7 +39,8 @@ def approve(svc: Services, *, proposal_id: str, user: str, version: int | None =
         if refusal is None:
             message = _add_approval(s, svc, p, user, now)
         else:
-            _audit_refusal(s, p, user, "approve", refusal, now)
+            audit.refused(session=s, actor=user, attempt="approve", error=refusal, at=now, proposal_id=p.id,
+                          state=p.status)
     if refusal is not None:
         raise refusal
     svc.kick()
@@ -66,7 +67,8 @@ def check(svc: Services, *, proposal_id: str, user: str, verb: str, version: int
         p = _load(s, proposal_id)
         refusal = _refusal(svc, p, user, version, verb=verb)
         if refusal is not None:
-            _audit_refusal(s, p, user, verb, refusal, now)
+            audit.refused(session=s, actor=user, attempt=verb, error=refusal, at=now, proposal_id=p.id,
+                          state=p.status)
     if refusal is not None:
         raise refusal
     return _outcome(svc, proposal_id, "").proposal
@@ -81,7 +83,8 @@ def _decide(svc: Services, proposal_id: str, user: str, version: int | None, *, 
         if refusal is None:
             _finish(s, svc, p, user, after, reason, now)
         else:
-            _audit_refusal(s, p, user, verb, refusal, now)
+            audit.refused(session=s, actor=user, attempt=verb, error=refusal, at=now, proposal_id=p.id,
+                          state=p.status)
     if refusal is not None:
         raise refusal
     svc.kick()
@@ -144,11 +147,6 @@ def _finish(s: Session, svc: Services, p: Proposal, user: str, after: str, reaso
     effects.after_decision(s, svc, fresh, now)
     audit.append(session=s, actor=user, action="decision", at=now, proposal_id=p.id, before="pending", after=after,
                  reason=reason, data={"version": fresh.version, "edited": fresh.edited})
-
-
-def _audit_refusal(s: Session, p: Proposal, user: str, verb: str, refusal: CountersignError, now: datetime) -> None:
-    audit.append(session=s, actor=user, action="refused", at=now, proposal_id=p.id, before=p.status, after=p.status,
-                 reason=refusal.message, data={"attempt": verb, "error": type(refusal).__name__})
 
 
 def _outcome(svc: Services, proposal_id: str, message: str) -> Outcome:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.errors import CountersignError
 from bot.flow import effects
-from bot.flow.decide import Outcome, Refused, _audit_refusal, _load, _outcome, _refusal
+from bot.flow.decide import Outcome, Refused, _load, _outcome, _refusal
 from bot.flow.diff import json_diff
 from bot.flow.services import Services
 from bot.flow.checks import payload_problems
@@ -41,7 +41,8 @@ def edit(svc: Services, *, proposal_id: str, user: str, payload: Any, version: i
             if decision.route == "deny":
                 refusal = Refused(f"this edit is refused by policy: {decision.reason}", deciders=())
         if refusal is not None:
-            _audit_refusal(s, p, user, "edit", refusal, now)
+            audit.refused(session=s, actor=user, attempt="edit", error=refusal, at=now, proposal_id=p.id,
+                          state=p.status)
         else:
             _apply(s, p, user, payload, decision, now)
     if refusal is not None:

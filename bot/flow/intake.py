@@ -18,6 +18,7 @@ from bot.flow.hashing import canonical_hash
 from bot.flow.requests import HandoffRequest, ProposalRequest, request_dump
 from bot.flow.services import Services
 from bot.flow.views import ProposalPublic, load_public, public
+from bot.flow.work import SLACK_KINDS
 from bot.policy import ApprovalPolicy, RouteDecision, WorkflowPolicy, evaluate
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
@@ -138,7 +139,7 @@ def _initial_execution(svc: Services, wf: WorkflowPolicy, body: dict[str, Any], 
 
 def _runnable_now(svc: Services, items: list[dict[str, Any]], now: datetime) -> bool:
     """Is a sweep worth waking? Reminders are for later, and Slack work waits while Slack is not configured."""
-    return any(i["due_at"] <= now and (svc.notifier is not None or not i["kind"].startswith("slack_")) for i in items)
+    return any(i["due_at"] <= now and (svc.notifier is not None or i["kind"] not in SLACK_KINDS) for i in items)
 
 
 def _followups(row: dict[str, Any], approval: ApprovalPolicy) -> list[dict[str, Any]]:

@@ -95,8 +95,8 @@ def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None 
         if actor != "countersign" and not _may_escalate(svc, p, actor):
             # Escalating adds a decider, so only current deciders and the owner may do it.
             refusal = NotAuthorized("only the deciders of this proposal or the workflow owner may escalate it")
-            audit.append(session=s, actor=actor, action="refused", at=now, proposal_id=p.id, before=p.status,
-                         after=p.status, reason=refusal.message, data={"attempt": "escalate", "error": "NotAuthorized"})
+            audit.refused(session=s, actor=actor, attempt="escalate", error=refusal, at=now, proposal_id=p.id,
+                          state=p.status)
         else:
             mention = _escalate(s, svc, p, actor, target, level, now)
     if refusal is not None:

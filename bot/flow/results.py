@@ -102,7 +102,6 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
     except NotAuthorized as refusal:
         state = seen[0]
         with session_scope(svc.engine) as s:
-            audit.append(session=s, actor=user, action="refused", at=svc.clock.now(), proposal_id=proposal_id,
-                         before=state, after=state, reason=refusal.message,
-                         data={"attempt": attempt, "error": type(refusal).__name__})
+            audit.refused(session=s, actor=user, attempt=attempt, error=refusal, at=svc.clock.now(),
+                          proposal_id=proposal_id, state=state)
         raise

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+# Due work that talks to Slack: it waits untouched while Slack is not configured.
+SLACK_KINDS = ("slack_post", "slack_update", "slack_note")
+
 
 class Retry(Exception):
     """Try this due item again after `after` (the error is recorded on the item).

@@ -14,7 +14,7 @@ import structlog
 from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.services import Services
-from bot.flow.work import GiveUp, Retry, backoff
+from bot.flow.work import SLACK_KINDS, GiveUp, Retry, backoff
 from bot.scheduler.pacing import (
     HOLD_MAX, HOLD_PER_CHANNEL, MEMORY_RETRIES, MEMORY_WAIT, RECLAIM_SECONDS, Held, Pacer, Waiting,
 )  # fmt: skip
@@ -24,8 +24,6 @@ from bot.store.models import DueWork
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[Services, DueWork], object]
-SLACK_KINDS = ("slack_post", "slack_update", "slack_note")
-
 
 def _escalate(svc: Services, item: DueWork) -> None:
     try:
@@ -137,7 +135,7 @@ class Sweeper:
         if ids:
             with session_scope(self.svc.engine) as s:
                 due.release(session=s, item_ids=ids, owner=self.owner,
-                            due_at=self.svc.clock.now() + timedelta(seconds=max(0.0, turn)) if turn > 0 else None)
+                            due_at=self.svc.clock.now() + timedelta(seconds=turn) if turn > 0 else None)
 
     def _still_ours(self, item: DueWork, claimed_at: datetime) -> bool:
         """Renew the lease of an item that waited long in its batch; skip it if another replica took it meanwhile.

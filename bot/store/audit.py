@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
+from bot.errors import CountersignError
 from bot.store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -43,6 +44,13 @@ def append(*, session: Session, actor: str, action: str, at: datetime, proposal_
     conn.execute(_INSERT, {"seq": seq, "prev_hash": head.hash, "hash": digest, **fields})
     conn.execute(_ADVANCE, {"new_seq": seq, "new_hash": digest})
     return seq
+
+
+def refused(*, session: Session, actor: str, attempt: str, error: CountersignError, at: datetime,
+            proposal_id: str | None = None, state: str | None = None, **data: Any) -> int:
+    """Append a refused attempt: who tried what, why it was refused, and the state it left as it was."""
+    return append(session=session, actor=actor, action="refused", at=at, proposal_id=proposal_id, before=state,
+                  after=state, reason=error.message, data={"attempt": attempt, "error": type(error).__name__, **data})
 
 
 def for_proposal(*, session: Session, proposal_id: str) -> list[AuditEvent]:
