@@ -16,7 +16,7 @@ from bot.api import health, problems, proposals
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
-from bot.flow.services import ConnectorHub, Services
+from bot.flow.context import ConnectorHub, Services
 from bot.metrics import Metrics
 from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.scheduler.runner import SchedulerRunner

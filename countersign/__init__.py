@@ -1,6 +1,6 @@
 """Countersign for agents: propose actions, wait for people to decide in Slack, act on the decision."""
 
-from countersign._plans import Retry
+from countersign.calls import Retry
 from countersign.client import AsyncCountersign, Countersign
 from countersign.decorators import (
     Cancelled, Expired, Gate, NotApproved, NotExecuted, Rejected, TimedOut, requires_approval,

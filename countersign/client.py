@@ -10,8 +10,8 @@ from typing import Any, Self
 
 import httpx
 
-from countersign import _plans as plans
-from countersign._plans import Call, Plan, Retry
+from countersign import calls
+from countersign.calls import Call, Plan, Retry
 from countersign.errors import ConnectionFailed
 from countersign.models import Proposal
 
@@ -43,7 +43,7 @@ class _Calls:
                      idempotency_key=idempotency_key or str(uuid.uuid4()), requested_by=requested_by, thread=thread,
                      links=list(links) if links is not None else None, callback_url=callback_url)
         body.setdefault("payload", None)
-        return plans.retried(Call("POST", "/api/v1/proposals", json=body), self.retry)
+        return calls.retried(Call("POST", "/api/v1/proposals", json=body), self.retry)
 
     def _handoff(self, workflow: str, summary: str, payload: Any, *, idempotency_key: str | None,
                  requested_by: str | None, thread: dict[str, str] | None, links: Sequence[dict[str, str]] | None,
@@ -51,20 +51,20 @@ class _Calls:
         body = _body(workflow=workflow, summary=summary, payload=payload,
                      idempotency_key=idempotency_key or str(uuid.uuid4()), requested_by=requested_by, thread=thread,
                      links=list(links) if links is not None else None, callback_url=callback_url)
-        return plans.retried(Call("POST", "/api/v1/handoffs", json=body), self.retry)
+        return calls.retried(Call("POST", "/api/v1/handoffs", json=body), self.retry)
 
     def _get(self, proposal_id: str) -> Plan[Proposal]:
-        return plans.retried(Call("GET", f"/api/v1/proposals/{proposal_id}"), self.retry)
+        return calls.retried(Call("GET", f"/api/v1/proposals/{proposal_id}"), self.retry)
 
     def _wait(self, proposal_id: str, timeout: float | None, poll: float) -> Plan[Proposal]:
-        return plans.wait(proposal_id, timeout=timeout, poll=poll, retry=self.retry)
+        return calls.wait(proposal_id, timeout=timeout, poll=poll, retry=self.retry)
 
     def _cancel(self, proposal_id: str) -> Plan[Proposal]:
-        return plans.once(Call("POST", f"/api/v1/proposals/{proposal_id}/cancel"))
+        return calls.once(Call("POST", f"/api/v1/proposals/{proposal_id}/cancel"))
 
     def _result(self, proposal_id: str, ok: bool, result: Any, error: str | None) -> Plan[Proposal]:
         body = {"ok": ok, "result": result, **({"error": error} if error is not None else {})}
-        return plans.once(Call("POST", f"/api/v1/proposals/{proposal_id}/result", json=body))
+        return calls.once(Call("POST", f"/api/v1/proposals/{proposal_id}/result", json=body))
 
     def _request_args(self, call: Call) -> dict[str, Any]:
         timeout = httpx.Timeout(self.timeout, read=self.timeout + call.long_poll)
@@ -89,7 +89,7 @@ class Countersign(_Calls):
             raise ConnectionFailed(f"{call.method} {self.url}{call.path}: {type(exc).__name__}: {exc}") from exc
 
     def _run(self, plan: Plan[Proposal]) -> Proposal:
-        return plans.run_sync(plan, self._send)
+        return calls.run_sync(plan, self._send)
 
     def propose(self, workflow: str, action: str, summary: str, payload: Any, *, idempotency_key: str | None = None,
                 requested_by: str | None = None, thread: dict[str, str] | None = None,
@@ -151,7 +151,7 @@ class AsyncCountersign(_Calls):
             raise ConnectionFailed(f"{call.method} {self.url}{call.path}: {type(exc).__name__}: {exc}") from exc
 
     async def _run(self, plan: Plan[Proposal]) -> Proposal:
-        return await plans.run_async(plan, self._send)
+        return await calls.run_async(plan, self._send)
 
     async def propose(self, workflow: str, action: str, summary: str, payload: Any, *,
                       idempotency_key: str | None = None, requested_by: str | None = None,

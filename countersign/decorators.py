@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from countersign.binding import CallShape, jsonable
+from countersign.arguments import CallShape, jsonable
 from countersign.client import DEFAULT_POLL, AsyncCountersign, Countersign
 from countersign.errors import CountersignError
 from countersign.models import Proposal

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bot.clock import FakeClock
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
 from tests.fakes.webhook_receiver import WebhookReceiver
 

@@ -9,7 +9,7 @@ from bot.app import build_services
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flow import agents
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.scheduler.sweep import Sweeper
 from bot.store import migrate
 from connectors.base import ConnectorContext

@@ -18,7 +18,7 @@ from bot.clock import FakeClock
 from bot.fakeslack import BackgroundServer
 from bot.flow import decide, lifecycle
 from bot.flow.edit import edit
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import proposals
 from bot.store.db import read_scope
 from bot.store.models import Proposal as Row

@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from bot.flow.agents import AgentIdentity, authenticate
-from bot.flow.services import Services
+from bot.flow.context import Services
 
 
 def get_services(request: Request) -> Services:

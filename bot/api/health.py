@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from bot.api.deps import ServicesDep
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import due, migrate
 from bot.store.db import ping, read_scope
 

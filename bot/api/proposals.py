@@ -16,8 +16,8 @@ from bot.errors import NotFound
 from bot.flow import intake, lifecycle, results
 from bot.flow.agents import authenticate
 from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic, load_public
 from bot.store import proposals
 from bot.store.db import read_scope
 

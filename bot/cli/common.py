@@ -9,7 +9,7 @@ from rich.console import Console
 
 from bot.config import Settings, load_settings
 from bot.errors import CountersignError
-from bot.flow.services import Services
+from bot.flow.context import Services
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)

@@ -7,7 +7,7 @@ import typer
 from bot.cli.common import console, fail, services_or_exit, settings_or_exit
 from bot.digest.period import Period
 from bot.errors import CountersignError
-from bot.flow.services import Services
+from bot.flow.context import Services
 
 
 def digest(

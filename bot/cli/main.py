@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot import __version__
-from bot.cli import agents, audit, connectors, serve
+from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, sandbox, serve, shadow
 
 app = typer.Typer(
     name="countersign",
@@ -20,21 +20,12 @@ app.command("migrate")(serve.migrate)
 app.add_typer(agents.app, name="agents")
 app.add_typer(audit.app, name="audit")
 app.add_typer(connectors.app, name="connectors")
-
-
-def _register_optional() -> None:
-    """Command groups that live in their own modules."""
-    from bot.cli import digest, doctor, mcp, policy, sandbox, shadow
-
-    app.add_typer(policy.app, name="policy", help="Check, explain and test policy files.")
-    app.command("digest")(digest.digest)
-    app.add_typer(shadow.app, name="shadow")
-    app.command("mcp")(mcp.mcp)
-    app.command("doctor")(doctor.doctor)
-    app.command("sandbox")(sandbox.sandbox)
-
-
-_register_optional()
+app.add_typer(policy.app, name="policy", help="Check, explain and test policy files.")
+app.command("digest")(digest.digest)
+app.add_typer(shadow.app, name="shadow")
+app.command("mcp")(mcp.mcp)
+app.command("doctor")(doctor.doctor)
+app.command("sandbox")(sandbox.sandbox)
 
 
 def _version(value: bool) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
-from bot.digest import fmt
+from bot.digest import formatting
 from bot.digest.figures import Stats
 from bot.policy import SuccessCriterion
 
@@ -33,8 +33,8 @@ class Judgement(BaseModel):
 
     def line(self) -> str:
         """"✅ approval rate 93.8% (target ≥ 90%)"."""
-        value = fmt.metric_value(self.metric, self.value) if self.value is not None else "no data"
-        return f"{self.mark} {fmt.label(self.metric)} {value} (target {fmt.target(self.metric, self.op, self.target)})"
+        value = formatting.metric_value(self.metric, self.value) if self.value is not None else "no data"
+        return f"{self.mark} {formatting.label(self.metric)} {value} (target {formatting.target(self.metric, self.op, self.target)})"
 
 
 def judge(criteria: Sequence[SuccessCriterion], stats: Stats, *, shadow: bool = False) -> list[Judgement]:

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.digest import fmt
+from bot.digest import formatting
 from bot.digest.figures import Ranked, Stats
 from bot.digest.report import DigestReport
 from bot.slack.ids import Id
@@ -78,7 +78,7 @@ def _intro(r: DigestReport) -> str:
         return (f"<@{r.owner}> *{escape(r.workflow)}* had no proposals in {r.label}{mode}. "
                 "If the agent should have been busy, check that it still reaches Countersign.")
     return (f"<@{r.owner}> here is {r.label} for *{escape(r.workflow)}*{mode}: "
-            f"*{r.current.total:,}* proposals ({fmt.count_delta(r.current.total, r.previous.total)} vs last month).")
+            f"*{r.current.total:,}* proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month).")
 
 
 def _volume_fields(cur: Stats, prev: Stats) -> list[str]:
@@ -91,7 +91,7 @@ def _volume_fields(cur: Stats, prev: Stats) -> list[str]:
 
 
 def _count_change(now: dict[str, int], before: dict[str, int], key: str) -> str:
-    return fmt.count_delta(now.get(key, 0), before.get(key, 0))
+    return formatting.count_delta(now.get(key, 0), before.get(key, 0))
 
 
 def _decisions(cur: Stats, prev: Stats) -> tuple[str, list[str]]:
@@ -99,7 +99,7 @@ def _decisions(cur: Stats, prev: Stats) -> tuple[str, list[str]]:
             ("unedited_approval_rate", "…unedited", cur.approved_unedited),
             ("edit_rate", "…with edits", cur.approved_edited), ("rejection_rate", "Rejected", cur.rejected),
             ("expiry_rate", "Expired", cur.expired), ("cancel_rate", "Cancelled", cur.cancelled)]
-    fields = [f"*{label}*\n{fmt.percent(cur.metric(m))} ({n:,})  {fmt.delta(m, cur.metric(m), prev.metric(m))}"
+    fields = [f"*{label}*\n{formatting.percent(cur.metric(m))} ({n:,})  {formatting.delta(m, cur.metric(m), prev.metric(m))}"
               for m, label, n in rows]
     pending = f", {cur.pending:,} still pending" if cur.pending else ""
     return f"*Decisions by people* ({cur.closed:,} closed{pending})", fields
@@ -109,11 +109,11 @@ def _speed_fields(cur: Stats, prev: Stats) -> list[str]:
     p50, p90 = "p50_minutes_to_decision", "p90_minutes_to_decision"
     runs = cur.exec_succeeded + cur.exec_failed
     return [
-        f"*Time to decision p50*\n{fmt.minutes(cur.metric(p50))}  {fmt.delta(p50, cur.metric(p50), prev.metric(p50))}",
-        f"*Time to decision p90*\n{fmt.minutes(cur.metric(p90))}  {fmt.delta(p90, cur.metric(p90), prev.metric(p90))}",
+        f"*Time to decision p50*\n{formatting.minutes(cur.metric(p50))}  {formatting.delta(p50, cur.metric(p50), prev.metric(p50))}",
+        f"*Time to decision p90*\n{formatting.minutes(cur.metric(p90))}  {formatting.delta(p90, cur.metric(p90), prev.metric(p90))}",
         f"*Escalations*\n{cur.escalations:,} ({cur.escalated:,} proposals)  "
-        f"{fmt.count_delta(cur.escalations, prev.escalations)}",
-        f"*Execution failures*\n{cur.exec_failed:,} of {runs:,}  {fmt.count_delta(cur.exec_failed, prev.exec_failed)}",
+        f"{formatting.count_delta(cur.escalations, prev.escalations)}",
+        f"*Execution failures*\n{cur.exec_failed:,} of {runs:,}  {formatting.count_delta(cur.exec_failed, prev.exec_failed)}",
     ]
 
 
@@ -128,7 +128,7 @@ def _shadow(r: DigestReport) -> SectionBlock | None:
     cur = r.current
     if not (cur.shadow_decided or cur.shadow_expired):
         return None
-    agree = fmt.percent(cur.metric("shadow_agreement_rate"))
+    agree = formatting.percent(cur.metric("shadow_agreement_rate"))
     return _section(f"*Shadow agreement* {agree}: of {cur.shadow_decided:,} decisions, people would have approved "
                     f"{cur.shadow_agree:,} unedited, {cur.shadow_edited:,} with edits and rejected "
                     f"{cur.shadow_rejected:,}; {cur.shadow_expired:,} expired unreviewed.")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bot.digest import fmt
+from bot.digest import formatting
 from bot.digest.figures import Stats
 from bot.policy import WorkflowPolicy
 
@@ -38,7 +38,7 @@ def _auto_candidates(now: Stats) -> list[Suggestion]:
         share = tally.approved_unedited / tally.decided if tally.decided else 0.0
         if tally.decided >= AUTO_MIN_DECISIONS and share >= AUTO_MIN_SHARE:
             found.append(Suggestion(kind="auto_candidate", text=(
-                f"`{name}`: approved unedited {fmt.percent(share)} of {tally.decided} times: candidate for auto "
+                f"`{name}`: approved unedited {formatting.percent(share)} of {tally.decided} times: candidate for auto "
                 "(a rule with `route: auto` for the cases people always approve)")))
     return found
 
@@ -62,7 +62,7 @@ def _edit_rate(now: Stats, before: Stats) -> list[Suggestion]:
     if was is None or is_ is None or min(now.closed, before.closed) < EDIT_MIN_CLOSED or is_ - was < EDIT_RISE:
         return []
     return [Suggestion(kind="edit_rate_rising", text=(
-        f"edit rate rose from {fmt.percent(was)} to {fmt.percent(is_)}: people fix the agent's proposals more "
+        f"edit rate rose from {formatting.percent(was)} to {formatting.percent(is_)}: people fix the agent's proposals more "
         "often than last month (prompt or data change?)"))]
 
 
@@ -73,5 +73,5 @@ def _go_live(wf: WorkflowPolicy, now: Stats) -> list[Suggestion]:
     if agreement < LIVE_MIN_AGREEMENT:
         return []
     return [Suggestion(kind="go_live", text=(
-        f"shadow agreement {fmt.percent(agreement)} over {now.shadow_decided} decisions: "
+        f"shadow agreement {formatting.percent(agreement)} over {now.shadow_decided} decisions: "
         "candidate to go live (`mode: live`)"))]

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.digest import fmt
+from bot.digest import formatting
 from bot.digest.criteria import Judgement
 from bot.digest.figures import Ranked, Stats
 from bot.digest.report import DigestReport
@@ -22,7 +22,7 @@ def print_report(console: Console, r: DigestReport) -> None:
     mode = "  [bold magenta]SHADOW[/]" if r.mode == "shadow" else ""
     console.rule(f"[bold]{r.workflow}[/] · {r.label}{mode}")
     console.print(f"owner {r.owner} · review channel {r.review_channel} · zone {r.timezone} · "
-                  f"{r.current.total:,} proposals ({fmt.count_delta(r.current.total, r.previous.total)} vs last month)",
+                  f"{r.current.total:,} proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month)",
                   highlight=False)
     if r.is_empty:
         console.print("[yellow]No proposals this month.[/]")
@@ -45,16 +45,16 @@ def _figures(cur: Stats, prev: Stats) -> Table:
     table = Table("figure", "this month", "last month", "change", title="Figures")
     for route, label in (("auto", "Auto-approved"), ("approve", "Sent to people"), ("deny", "Denied by policy")):
         now, before = cur.by_route.get(route, 0), prev.by_route.get(route, 0)
-        table.add_row(label, f"{now:,}", f"{before:,}", fmt.count_delta(now, before))
-    table.add_row("Closed by people", f"{cur.closed:,}", f"{prev.closed:,}", fmt.count_delta(cur.closed, prev.closed))
+        table.add_row(label, f"{now:,}", f"{before:,}", formatting.count_delta(now, before))
+    table.add_row("Closed by people", f"{cur.closed:,}", f"{prev.closed:,}", formatting.count_delta(cur.closed, prev.closed))
     for metric, label in DECISIONS + SPEED:
         now_v, before_v = cur.metric(metric), prev.metric(metric)
-        table.add_row(label, fmt.metric_value(metric, now_v), fmt.metric_value(metric, before_v),
-                      fmt.delta(metric, now_v, before_v))
+        table.add_row(label, formatting.metric_value(metric, now_v), formatting.metric_value(metric, before_v),
+                      formatting.delta(metric, now_v, before_v))
     table.add_row("Escalations", f"{cur.escalations:,}", f"{prev.escalations:,}",
-                  fmt.count_delta(cur.escalations, prev.escalations))
+                  formatting.count_delta(cur.escalations, prev.escalations))
     table.add_row("Execution failures", f"{cur.exec_failed:,}", f"{prev.exec_failed:,}",
-                  fmt.count_delta(cur.exec_failed, prev.exec_failed))
+                  formatting.count_delta(cur.exec_failed, prev.exec_failed))
     return table
 
 
@@ -71,9 +71,9 @@ def shadow_table(s: Stats) -> Table:
     decided = s.shadow_decided + s.shadow_expired
     for label, n in (("approved unedited (agree)", s.shadow_agree), ("approved with edits", s.shadow_edited),
                      ("rejected", s.shadow_rejected), ("let it expire", s.shadow_expired)):
-        table.add_row(label, f"{n:,}", fmt.percent(n / decided if decided else None))
+        table.add_row(label, f"{n:,}", formatting.percent(n / decided if decided else None))
     table.add_row("[bold]agreement[/]", f"{s.shadow_agree:,} of {s.shadow_decided:,}",
-                  f"[bold]{fmt.percent(s.metric('shadow_agreement_rate'))}[/]")
+                  f"[bold]{formatting.percent(s.metric('shadow_agreement_rate'))}[/]")
     return table
 
 
@@ -83,6 +83,6 @@ def criteria_table(judgements: list[Judgement], title: str = "Success criteria")
         return Text("No success criteria set in the policy.")
     table = Table("", "metric", "figure", "target", title=title)
     for j in judgements:
-        value = fmt.metric_value(j.metric, j.value) if j.value is not None else "no data"
-        table.add_row(j.mark, fmt.label(j.metric), value, fmt.target(j.metric, j.op, j.target))
+        value = formatting.metric_value(j.metric, j.value) if j.value is not None else "no data"
+        table.add_row(j.mark, formatting.label(j.metric), value, formatting.target(j.metric, j.op, j.target))
     return table

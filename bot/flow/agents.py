@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from bot.errors import Conflict, CountersignError, NotAuthenticated, NotAuthorized, NotFound
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import agents, audit
 from bot.store.db import read_scope, session_scope
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.policy import ApprovalPolicy
 from bot.store.models import Proposal
 

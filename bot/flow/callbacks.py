@@ -9,9 +9,9 @@ import time
 
 import httpx
 
-from bot.flow.services import Services
-from bot.flow.views import load_public
-from bot.flow.work import GiveUp, Retry, backoff
+from bot.flow.context import Services
+from bot.flow.public import load_public
+from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.store import agents, proposals
 from bot.store.db import read_scope
 

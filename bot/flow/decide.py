@@ -10,9 +10,9 @@ from sqlmodel import Session
 from bot.errors import CountersignError, InvalidTransition, NotAuthorized, NotFound, StaleView
 from bot.flow import effects
 from bot.flow.authz import deciders, may_decide
-from bot.flow.services import Services
-from bot.flow.states import transition
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.context import Services
+from bot.flow.transitions import transition
+from bot.flow.public import ProposalPublic, load_public
 from bot.store import audit, proposals
 from bot.store.db import read_scope, session_scope
 from bot.store.models import Proposal

@@ -13,7 +13,7 @@ from bot.digest.period import Period
 from bot.digest.report import DigestReport, build
 from bot.errors import CountersignError, NotFound
 from bot.flow.ports import DigestPublisher, MessageRef, NotifyError
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit, digests, due
 from bot.store.db import session_scope
 

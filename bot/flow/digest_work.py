@@ -10,8 +10,8 @@ from bot.digest.period import Period, latest_due
 from bot.errors import NotFound
 from bot.flow import digest
 from bot.flow.ports import NotifyError
-from bot.flow.services import Services
-from bot.flow.work import GiveUp, Retry, backoff
+from bot.flow.context import Services
+from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.store import digests, due
 from bot.store.db import session_scope
 

@@ -8,8 +8,8 @@ from bot.errors import CountersignError
 from bot.flow import effects
 from bot.flow.decide import Outcome, Refused, _load, _outcome, _refusal
 from bot.flow.diff import json_diff
-from bot.flow.services import Services
-from bot.flow.checks import payload_problems
+from bot.flow.context import Services
+from bot.flow.payload_problems import payload_problems
 from bot.policy import evaluate
 from bot.store import audit, proposals
 from bot.store.db import session_scope

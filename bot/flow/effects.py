@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.flow.services import Services
-from bot.flow.states import transition
+from bot.flow.context import Services
+from bot.flow.transitions import transition
 from bot.store import due
 from bot.store.models import Proposal
 

@@ -8,9 +8,9 @@ import structlog
 
 from bot.errors import ConnectorError
 from bot.flow import effects
-from bot.flow.services import Services
-from bot.flow.states import transition
-from bot.flow.work import Retry, backoff
+from bot.flow.context import Services
+from bot.flow.transitions import transition
+from bot.flow.outbox import Retry, backoff
 from bot.store import audit, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal

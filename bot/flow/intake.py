@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import Conflict
 from bot.flow.agents import AgentIdentity, require_scope
-from bot.flow.checks import payload_problems
+from bot.flow.payload_problems import payload_problems
 from bot.flow.hashing import canonical_hash
 from bot.flow.requests import HandoffRequest, ProposalRequest, request_dump
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic, load_public, public
-from bot.flow.work import SLACK_KINDS
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic, load_public, public
+from bot.flow.outbox import SLACK_KINDS
 from bot.policy import ApprovalPolicy, RouteDecision, WorkflowPolicy, evaluate
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope

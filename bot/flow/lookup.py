@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from bot.errors import NotFound
 from bot.flow.authz import Deciders, deciders, may_decide
 from bot.flow.ports import MessageRef
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic, load_public
 from bot.store import proposals
 from bot.store.db import read_scope
 

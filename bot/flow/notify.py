@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.errors import CountersignError
 from bot.flow.ports import Note, NotifyError
-from bot.flow.services import Services
-from bot.flow.views import load_public
-from bot.flow.work import GiveUp, Retry, backoff
+from bot.flow.context import Services
+from bot.flow.public import load_public
+from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.store import due, proposals
 from bot.store.db import read_scope, session_scope
 from bot.store.models import DueWork

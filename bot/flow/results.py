@@ -11,9 +11,9 @@ from sqlmodel import Session
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import may_handle
-from bot.flow.services import Services
-from bot.flow.states import transition
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.context import Services
+from bot.flow.transitions import transition
+from bot.flow.public import ProposalPublic, load_public
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal

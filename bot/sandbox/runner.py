@@ -15,7 +15,7 @@ from bot.app import build_services, create_app
 from bot.config import Settings
 from bot.fakeslack import BackgroundServer, FakeSlack, SlackDriver
 from bot.flow import agents
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.sandbox.demo import DemoAgent
 from bot.sandbox.page import build_page

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.digest.period import DIGEST_TIME
 from bot.flow import digest_work
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.scheduler.sweep import Sweeper
 
 log = structlog.get_logger(__name__)

@@ -13,8 +13,8 @@ import structlog
 
 from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
-from bot.flow.services import Services
-from bot.flow.work import SLACK_KINDS, GiveUp, Retry, backoff
+from bot.flow.context import Services
+from bot.flow.outbox import SLACK_KINDS, GiveUp, Retry, backoff
 from bot.scheduler.pacing import (
     HOLD_MAX, HOLD_PER_CHANNEL, MEMORY_RETRIES, MEMORY_WAIT, RECLAIM_SECONDS, Held, Pacer, Waiting,
 )  # fmt: skip

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 )  # fmt: skip
 
 from bot.slack import mrkdwn as md
-from bot.slack import parts
+from bot.slack import message_parts as parts
 from bot.slack.card import Card
 from bot.slack.ids import Id, button_value
 

@@ -15,7 +15,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack.client import SlackFailure, slack_call
 from bot.slack.errors import error_handler
 from bot.slack.listeners import register_all

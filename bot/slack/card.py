@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.flow.lookup import Surroundings
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic
 from bot.policy import ActionPolicy, ApprovalPolicy
 
 

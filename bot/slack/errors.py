@@ -17,7 +17,7 @@ from bot.errors import CountersignError, InvalidTransition, StaleView
 from bot.flow import notify
 from bot.flow.decide import Refused
 from bot.flow.edit import InvalidEdit
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack import mrkdwn as md
 from bot.slack.ids import parse_button_value
 from bot.slack.reply import ephemeral, user_of

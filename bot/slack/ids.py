@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from bot.errors import CountersignError
 
 
 class Id(StrEnum):
@@ -45,3 +48,11 @@ def parse_button_value(value: str | None) -> tuple[str, int | None]:
     """(proposal id, version or None) from a button value."""
     pid, _, version = (value or "").partition(":")
     return pid, int(version) if version.isdigit() else None
+
+
+def clicked(body: dict[str, Any]) -> tuple[str, int | None]:
+    """(proposal id, version seen) from the clicked button."""
+    pid, version = parse_button_value((body.get("actions") or [{}])[0].get("value"))
+    if not pid:
+        raise CountersignError("this button carries no proposal; the message may be from an older version")
+    return pid, version

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.flow.views import ProposalPublic
+from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
 
 MESSAGE_ITEMS = 20  # one section each, well inside a message's 50 blocks

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from bot.flow.ports import EmptyDirectory
-from bot.flow.services import ConnectorHub, Services
+from bot.flow.context import ConnectorHub, Services
 from bot.slack.bolt_app import LazyPool, build_bolt_app
 from bot.slack.client import AuthCheck, make_client
 from bot.slack.digest import SlackDigestPublisher

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.flow import lookup
 from bot.flow.ports import MessageRef, Note, NotifyError
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
 from bot.slack.card import Card, build_card

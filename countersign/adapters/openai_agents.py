@@ -16,7 +16,7 @@ from typing import Any
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 
-from countersign.binding import CallShape
+from countersign.arguments import CallShape
 from countersign.client import DEFAULT_POLL, AsyncCountersign, Countersign
 from countersign.decorators import Gate, Summary, failure_text
 from countersign.outcomes import NotApproved, ensure_approved, explain

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.factories import make_services
 from tests.live import human, live
 

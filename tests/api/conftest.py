@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.factories import add_agent
 
 

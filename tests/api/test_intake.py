@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.factories import add_agent, proposal
 
 

@@ -8,7 +8,7 @@ import time
 from fastapi.testclient import TestClient
 
 from bot.flow import decide
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.factories import add_agent, proposal, sweep
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.flow import decide
-from bot.flow.services import Services
+from bot.flow.context import Services
 from countersign import Countersign, requires_approval
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.live import Human, Live

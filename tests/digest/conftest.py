@@ -8,7 +8,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.fakeslack import FakeSlack
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.digest.slackrig import fake_slack, publisher
 
 

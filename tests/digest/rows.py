@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store.db import session_scope
 from bot.store.models import Proposal
 

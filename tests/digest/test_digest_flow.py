@@ -19,7 +19,7 @@ from bot.digest.period import Period
 from bot.errors import NotFound
 from bot.fakeslack import FakeSlack
 from bot.flow import digest, digest_work
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit, digests, due
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditEvent, DueWork

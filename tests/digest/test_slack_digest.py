@@ -19,8 +19,9 @@ from bot.digest.period import Period
 from bot.fakeslack import BackgroundServer, FakeSlack, SlackDriver
 from bot.flow import digest
 from bot.flow.ports import NotifyError
-from bot.flow.services import Services
-from bot.slack.digest import SlackDigestPublisher, register
+from bot.flow.context import Services
+from bot.slack.digest import SlackDigestPublisher
+from bot.slack.listeners.digest import register
 from bot.slack.ids import Id
 from bot.store import digests
 from bot.store.db import session_scope

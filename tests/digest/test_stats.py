@@ -10,7 +10,7 @@ import pytest
 from bot.digest.figures import Ranked
 from bot.digest.period import Period
 from bot.digest.report import DigestReport, build
-from bot.flow.services import Services
+from bot.flow.context import Services
 from tests.digest.rows import insert, row
 
 PARIS = ZoneInfo("Europe/Paris")

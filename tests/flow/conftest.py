@@ -10,8 +10,8 @@ import pytest
 from bot.flow import intake
 from bot.flow.agents import AgentIdentity
 from bot.flow.requests import ProposalRequest
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic
 from tests.factories import proposal
 
 AGENT = AgentIdentity("agent-1", ("payouts",))

@@ -10,8 +10,8 @@ from bot.clock import FakeClock
 from bot.flow import decide, intake
 from bot.flow.agents import authenticate, hash_token
 from bot.flow.requests import ProposalRequest
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic, load_public
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic, load_public
 from bot.store.db import session_scope
 from tests.factories import add_agent, proposal, sweep
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver

@@ -10,7 +10,7 @@ import pytest
 from bot.errors import InvalidTransition, StaleView
 from bot.flow import decide
 from bot.flow.decide import Refused
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit, due
 from bot.store.db import session_scope
 

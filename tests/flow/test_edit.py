@@ -9,7 +9,7 @@ import pytest
 from bot.flow import decide
 from bot.flow.decide import Refused
 from bot.flow.edit import InvalidEdit, edit
-from bot.flow.services import Services
+from bot.flow.context import Services
 
 
 def test_edit_then_approve_records_edited_with_diff(svc: Services, submit: Callable) -> None:

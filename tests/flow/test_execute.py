@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.flow import decide, execute
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import due, proposals
 from bot.store.db import session_scope
 from tests.factories import sweep

@@ -14,7 +14,7 @@ from bot.errors import NotAuthorized
 from bot.flow import decide
 from bot.flow.agents import hash_token
 from bot.flow.ports import NotifyError
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal

@@ -10,7 +10,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.flow import decide, intake
 from bot.flow.requests import ProposalRequest
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import due
 from bot.store.db import session_scope
 from tests.factories import make_services, proposal, sweep, write_policies

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from bot.fakeslack import FakeSlack, Message
 from bot.flow import decide
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal

@@ -25,7 +25,7 @@ from structlog.testing import capture_logs
 
 from bot.app import create_app
 from bot.fakeslack import BackgroundServer, FakeSlack
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
 from tests.factories import add_agent, make_services, proposal, write_policies

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.scheduler.runner import DIGEST_JOB, SchedulerRunner, digest_trigger
 from tests.digest.rows import insert, row
 from tests.factories import make_services, write_policies

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.app import create_app
 from bot.flow import agents
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import read_scope
 from bot.store.models import Agent, AuditEvent, Proposal

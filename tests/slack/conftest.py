@@ -14,7 +14,7 @@ import yaml
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.fakeslack import BackgroundServer, FakeSlack, Message, SlackDriver
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import session_scope
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, sweep, write_policies

@@ -13,7 +13,7 @@ from bot.fakeslack.limits import view_size
 from bot.flow.authz import Deciders
 from bot.flow.lookup import Surroundings
 from bot.flow.ports import MessageRef, Note
-from bot.flow.views import ProposalPublic
+from bot.flow.public import ProposalPublic
 from bot.policy import ApprovalPolicy
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 from typing import Any
 
@@ -12,31 +10,19 @@ from slack_bolt import App
 
 from bot.errors import CountersignError
 from bot.flow import lookup, notify
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack.errors import ack_only, guarded
 from bot.slack.ids import parse_button_value
+from bot.slack.listeners import actions, commands, digest, events, home, views
 from bot.slack.reply import ephemeral, user_of
 
 log = structlog.get_logger(__name__)
-DIGEST_MODULE = "bot.slack.digest"
-
-
-def clicked(body: dict[str, Any]) -> tuple[str, int | None]:
-    """(proposal id, version seen) from the clicked button."""
-    pid, version = parse_button_value((body.get("actions") or [{}])[0].get("value"))
-    if not pid:
-        raise CountersignError("this button carries no proposal; the message may be from an older version")
-    return pid, version
 
 
 def register_all(app: App, svc: Services) -> None:
-    """Every surface, then the digest's button (when that module exists), then catch-alls for unknown ids."""
-    from bot.slack.listeners import actions, commands, events, home, views
-
-    for surface in (actions, views, events, commands, home):
+    """Every surface, then catch-alls for ids nobody registered (buttons of older messages)."""
+    for surface in (actions, views, events, commands, home, digest):
         surface.register(app, svc)
-    if importlib.util.find_spec(DIGEST_MODULE) is not None:  # written separately; mounted when present
-        importlib.import_module(DIGEST_MODULE).register(app, svc)
     _register_unknown(app, svc)
 
 

@@ -8,12 +8,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.flow import decide, lifecycle, lookup, results
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack import mrkdwn as md
 from bot.slack.card import action_policy, build_card
 from bot.slack.errors import ack_only, guarded
-from bot.slack.ids import Id
-from bot.slack.listeners import clicked
+from bot.slack.ids import Id, clicked
 from bot.slack.modals import Origin, edit_modal, full_modal, reject_modal
 from bot.slack.reply import ephemeral, user_of
 

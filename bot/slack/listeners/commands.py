@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.flow import lookup
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack.blocks import blocks_json
 from bot.slack.errors import ack_only, guarded
 from bot.slack.ids import Id

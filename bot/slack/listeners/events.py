@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 
 from bot.errors import CountersignError, NotFound
 from bot.flow import decide, lifecycle, lookup
-from bot.flow.services import Services
-from bot.flow.views import ProposalPublic
+from bot.flow.context import Services
+from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
 from bot.slack.errors import ack_only, guarded
 from bot.slack.mention_text import HELP, Command, parse

@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.flow import decide, edit, lookup
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.slack.card import action_policy
 from bot.slack.errors import guarded
 from bot.slack.ids import Id

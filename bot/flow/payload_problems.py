@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.flow.services import Services
+from bot.flow.context import Services
 from bot.policy import validate_payload
 
 
