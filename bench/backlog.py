@@ -16,6 +16,7 @@ the limit's maximum, C x 1 message/s (target: at least 90% of it; the fake's bur
 short run slightly above 1.0). Baseline measured in the same run: a bare slack_sdk client, one thread per channel
 paced at exactly the limit, against the same kind of fake (it shows what the fake and this machine can carry).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,11 +48,21 @@ BURST = 3
 # Per-minute quotas of the other Web API methods the app may call (slack-contract.md section 6; per method,
 # per workspace). chat.getPermalink is in Slack's "special" tier with no published figure: not limited here.
 TIERS = {
-    "usergroups.users.list": 20, "conversations.members": 20,
-    "chat.update": 50, "conversations.info": 50, "users.list": 50,
-    "chat.postEphemeral": 100, "users.info": 100, "views.open": 100, "views.update": 100, "views.push": 100,
-    "views.publish": 100, "auth.test": 100, "files.getUploadURLExternal": 100, "files.completeUploadExternal": 100,
-}  # fmt: skip
+    "usergroups.users.list": 20,
+    "conversations.members": 20,
+    "chat.update": 50,
+    "conversations.info": 50,
+    "users.list": 50,
+    "chat.postEphemeral": 100,
+    "users.info": 100,
+    "views.open": 100,
+    "views.update": 100,
+    "views.push": 100,
+    "views.publish": 100,
+    "auth.test": 100,
+    "files.getUploadURLExternal": 100,
+    "files.completeUploadExternal": 100,
+}
 
 
 class TieredFaults(Faults):
@@ -90,15 +101,15 @@ def policy(channels: int) -> str:
         f"  note_{i}:\n    connector: callback\n"
         f"    schema: {{type: object, required: [text], properties: {{text: {{type: string}}}}}}\n"
         f"    approval: {{channel: {cid}, approvers: {{users: [U0ALICE]}}}}\n"
-        for i, cid in enumerate(channel_ids(channels)))
+        for i, cid in enumerate(channel_ids(channels))
+    )
     return f"workflow: backlog\nowner: U0OWNER\nreview_channel: C0REVIEW\nactions:\n{actions}"
 
 
 def fake_slack(channels: int) -> FakeSlack:
     everyone = ["UBOT", "U0ALICE", "U0OWNER"]
     chans = {cid: {"name": cid.lower(), "members": everyone} for cid in [*channel_ids(channels), "C0REVIEW"]}
-    slack = FakeSlack(SECRET, TOKEN, users={"U0ALICE": {"name": "alice"}, "U0OWNER": {"name": "owner"}},
-                      channels=chans)
+    slack = FakeSlack(SECRET, TOKEN, users={"U0ALICE": {"name": "alice"}, "U0OWNER": {"name": "owner"}}, channels=chans)
     slack.faults = TieredFaults(slack.clock, TIERS)
     slack.rate_limit(per_channel_per_second=RATE, burst=BURST)
     return slack
@@ -114,8 +125,9 @@ def queue(db_url: str, policies: Path, n: int, channels: int, seed: int = 7) -> 
         random.Random(seed).shuffle(order)
         ids, start = [], time.perf_counter()
         for i, channel in enumerate(order):
-            req = ProposalRequest(workflow="backlog", action=f"note_{channel}",
-                                  summary=f"backlog note {i}", payload={"text": f"note {i}"})
+            req = ProposalRequest(
+                workflow="backlog", action=f"note_{channel}", summary=f"backlog note {i}", payload={"text": f"note {i}"}
+            )
             view, _ = intake.submit(svc, agent=agent, req=req)
             ids.append(view.id)
         return ids, time.perf_counter() - start
@@ -136,7 +148,7 @@ def baseline(channels: int, seconds: float) -> float:
                 time.sleep(max(0.0, start + k / RATE - time.monotonic()))
                 try:
                     client.chat_postMessage(channel=cid, text=f"baseline {k}")
-                except Exception as exc:  # a 429 here would mean the pacing is wrong
+                except Exception as exc:  # noqa: BLE001 - a 429 here would mean the pacing is wrong
                     errors.append(str(exc))
 
         threads = [threading.Thread(target=post_all, args=(cid,)) for cid in channel_ids(channels)]
@@ -159,8 +171,9 @@ def slack_idle(posts: list[tuple[str, float]]) -> float:
     by_channel: dict[str, list[float]] = {}
     for channel, at in posts:
         by_channel.setdefault(channel, []).append(at)
-    return sum(max(0.0, b - a - 1 / RATE) for times in by_channel.values() for a, b in zip(sorted(times),
-                                                                                          sorted(times)[1:]))
+    return sum(
+        max(0.0, b - a - 1 / RATE) for times in by_channel.values() for a, b in zip(sorted(times), sorted(times)[1:])
+    )
 
 
 def posted_per_proposal(slack: FakeSlack) -> Counter[str]:
@@ -186,9 +199,16 @@ def database_state(db_url: str, policies: Path) -> tuple[int, Counter[str]]:
     svc = bench_services(db_url, policies, migrate_db=False)
     try:
         with read_scope(svc.engine) as s:
-            with_ts = s.exec(select(func.count()).select_from(Proposal).where(col(Proposal.slack_ts).is_not(None))).one()
-            states = Counter(dict(s.exec(select(DueWork.state, func.count()).where(DueWork.kind == "slack_post")
-                                         .group_by(DueWork.state)).all()))
+            with_ts = s.exec(
+                select(func.count()).select_from(Proposal).where(col(Proposal.slack_ts).is_not(None))
+            ).one()
+            states = Counter(
+                dict(
+                    s.exec(
+                        select(DueWork.state, func.count()).where(DueWork.kind == "slack_post").group_by(DueWork.state)
+                    ).all()
+                )
+            )
             dead = s.exec(select(func.count()).select_from(DueWork).where(DueWork.state == "dead")).one()
         states["dead (any kind)"] = dead
         return int(with_ts), states
@@ -200,8 +220,10 @@ def run(n: int, channels: int, workdir: Path, db_url: str | None = None) -> list
     """Queue, drain, check; print and return table rows."""
     limit = channels * RATE
     base_rate = baseline(channels, seconds=10)
-    print(f"baseline bare slack_sdk, {channels} paced threads: {base_rate:.1f} posts/s "
-          f"(limit max {limit:.0f}/s; ratio {base_rate / limit:.2f})")
+    print(
+        f"baseline bare slack_sdk, {channels} paced threads: {base_rate:.1f} posts/s "
+        f"(limit max {limit:.0f}/s; ratio {base_rate / limit:.2f})"
+    )
     policies = workdir / "policies"
     policies.mkdir()
     (policies / "backlog.yaml").write_text(policy(channels))
@@ -211,10 +233,20 @@ def run(n: int, channels: int, workdir: Path, db_url: str | None = None) -> list
     expected = n / limit
     deadline_s = max(120.0, 3 * expected + 60)
     with fake_slack(channels) as slack:
-        env = {"DATABASE_URL": db, "COUNTERSIGN_POLICIES": str(policies), "COUNTERSIGN_LOG_LEVEL": "WARNING",
-               "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
-        server = Served(None, env, workdir / "serve.log",
-                        cmd=[str(Path(sys.executable).parent / "countersign"), "serve", "--port", "{port}"])
+        env = {
+            "DATABASE_URL": db,
+            "COUNTERSIGN_POLICIES": str(policies),
+            "COUNTERSIGN_LOG_LEVEL": "WARNING",
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+        }
+        server = Served(
+            None,
+            env,
+            workdir / "serve.log",
+            cmd=[str(Path(sys.executable).parent / "countersign"), "serve", "--port", "{port}"],
+        )
         try:
             start = time.monotonic()
             while time.monotonic() - start < deadline_s:
@@ -237,20 +269,31 @@ def run(n: int, channels: int, workdir: Path, db_url: str | None = None) -> list
     twice = sum(1 for pid in ids if per.get(pid, 0) > 1)
     missing = sum(1 for pid in ids if pid not in per)
     ratio = rate / limit
-    print(f"drained {len(posts):,} posts in {drained_s:.1f} s after start-up; drain rate {rate:.1f} posts/s = "
-          f"{ratio:.2f} of the limit max {limit:.0f}/s (target >= 0.90: {'OK' if ratio >= 0.9 else 'MISSED'})")
-    print(f"posted exactly once: {once:,}/{n:,}; more than once: {twice}; never: {missing}; "
-          f"proposals with a message ts: {with_ts:,}; slack_post items: {dict(states)}")
+    print(
+        f"drained {len(posts):,} posts in {drained_s:.1f} s after start-up; drain rate {rate:.1f} posts/s = "
+        f"{ratio:.2f} of the limit max {limit:.0f}/s (target >= 0.90: {'OK' if ratio >= 0.9 else 'MISSED'})"
+    )
+    print(
+        f"posted exactly once: {once:,}/{n:,}; more than once: {twice}; never: {missing}; "
+        f"proposals with a message ts: {with_ts:,}; slack_post items: {dict(states)}"
+    )
     print(f"429 answers: {dict(throttled) or 'none'}; Web API calls: {dict(calls)}; load average {load_average()}")
     span = max(c.time for c in posts) - min(c.time for c in posts) if posts else 0.0
-    print(f"channels left idle beyond the limit while they still had messages queued: {idle:.0f} channel-seconds "
-          f"({idle / (channels * span) if span else 0:.1%} of {channels} channels x {span:.0f} s)")
+    print(
+        f"channels left idle beyond the limit while they still had messages queued: {idle:.0f} channel-seconds "
+        f"({idle / (channels * span) if span else 0:.1%} of {channels} channels x {span:.0f} s)"
+    )
     good = once == n and twice == 0 and missing == 0 and with_ts == n and states.get("dead (any kind)", 0) == 0
-    return [{"benchmark": f"Slack backlog, {n:,} messages, {channels} channels at {RATE:g}/s/channel",
-             "figure": f"{rate:.1f} posts/s; {once:,}/{n:,} posted exactly once, {twice} twice, {missing} lost"
-                       f"{'' if good else ' (CHECK FAILED)'}",
-             "baseline": f"limit max {limit:.0f}/s (bare paced slack_sdk: {base_rate:.1f}/s)",
-             "ratio": f"{ratio:.2f}", "target": ">= 0.90, exactly once"}]
+    return [
+        {
+            "benchmark": f"Slack backlog, {n:,} messages, {channels} channels at {RATE:g}/s/channel",
+            "figure": f"{rate:.1f} posts/s; {once:,}/{n:,} posted exactly once, {twice} twice, {missing} lost"
+            f"{'' if good else ' (CHECK FAILED)'}",
+            "baseline": f"limit max {limit:.0f}/s (bare paced slack_sdk: {base_rate:.1f}/s)",
+            "ratio": f"{ratio:.2f}",
+            "target": ">= 0.90, exactly once",
+        }
+    ]
 
 
 def main() -> None:

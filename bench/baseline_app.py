@@ -18,8 +18,9 @@ _local = threading.local()
 def _sqlite() -> sqlite3.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None:
-        conn = sqlite3.connect(os.environ["BENCH_BASELINE_DB"].removeprefix("sqlite:///"), timeout=30,
-                               isolation_level=None)
+        conn = sqlite3.connect(
+            os.environ["BENCH_BASELINE_DB"].removeprefix("sqlite:///"), timeout=30, isolation_level=None
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         _local.conn = conn
@@ -31,8 +32,9 @@ def _postgres() -> Any:
     if conn is None:
         import psycopg
 
-        conn = psycopg.connect(os.environ["BENCH_BASELINE_DB"].replace("postgresql+psycopg://", "postgresql://"),
-                               autocommit=True)
+        conn = psycopg.connect(
+            os.environ["BENCH_BASELINE_DB"].replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        )
         _local.conn = conn
     return conn
 

@@ -16,8 +16,12 @@ def create_app() -> FastAPI:
     """POST /slack/events: verify the signature, ack the Approve button, nothing else."""
     # The same Web API client setup as Countersign's (Bolt's authorize step calls auth.test once, on the fake).
     client = WebClient(token=os.environ["BENCH_BOT_TOKEN"], base_url=os.environ["BENCH_SLACK_API_URL"])
-    bolt = App(client=client, signing_secret=os.environ["BENCH_SIGNING_SECRET"], token_verification_enabled=False,
-               process_before_response=True)
+    bolt = App(
+        client=client,
+        signing_secret=os.environ["BENCH_SIGNING_SECRET"],
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
 
     @bolt.action("cs_approve")
     def approve(ack):  # type: ignore[no-untyped-def]

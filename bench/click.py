@@ -18,6 +18,7 @@ back to back, which saturates the server with approvals (reported, to show the t
 Baseline measured in the same run: a bare Bolt app (same slack_bolt, process_before_response=True, one listener
 that only acks) served the same way, sent the same payloads. Target: p99 ratio <= 2 at --rate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,11 @@ class CapturingDriver(SlackDriver):
 def signed(verifier: SignatureVerifier, body: str) -> tuple[bytes, dict[str, str]]:
     """The body and the headers Slack sends: v0 signature over a timestamp taken now."""
     ts = str(int(time.time()))
-    return body.encode(), {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                           "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
+    return body.encode(), {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+    }
 
 
 async def _propose(url: str, token: str, n: int) -> None:
@@ -84,9 +88,16 @@ async def _propose(url: str, token: str, n: int) -> None:
 
         async def one(i: int) -> None:
             async with sem:
-                r = await client.post(f"{url}/api/v1/proposals", headers=headers, json={
-                    "workflow": "clicks", "action": "restart", "summary": f"Restart service {i}",
-                    "payload": {"service": f"svc-{i}"}})  # fmt: skip
+                r = await client.post(
+                    f"{url}/api/v1/proposals",
+                    headers=headers,
+                    json={
+                        "workflow": "clicks",
+                        "action": "restart",
+                        "summary": f"Restart service {i}",
+                        "payload": {"service": f"svc-{i}"},
+                    },
+                )
                 r.raise_for_status()
 
         await asyncio.gather(*(one(i) for i in range(n)))
@@ -108,8 +119,12 @@ def posted(slack: FakeSlack) -> list[str]:
     """ts of the proposal messages in the channel that still show an Approve button."""
     out = []
     for msg in slack.messages(CHANNEL):
-        if any(el.get("action_id") == Id.APPROVE for b in msg.blocks for el in b.get("elements") or []
-               if isinstance(el, dict)):  # fmt: skip
+        if any(
+            el.get("action_id") == Id.APPROVE
+            for b in msg.blocks
+            for el in b.get("elements") or []
+            if isinstance(el, dict)
+        ):
             out.append(msg.ts)
     return out
 
@@ -142,8 +157,14 @@ def run(clicks: int, rate: float, concurrency: int, workdir: Path) -> list[dict[
     users = {"U0ALICE": {"name": "alice"}, "U0OWNER": {"name": "owner"}}
     chans = {c: {"name": c.lower(), "members": ["UBOT", "U0ALICE", "U0OWNER"]} for c in (CHANNEL, "C0REVIEW")}
     with FakeSlack(SECRET, TOKEN, users=users, channels=chans) as slack:
-        env = {"DATABASE_URL": db, "COUNTERSIGN_POLICIES": str(policies), "COUNTERSIGN_LOG_LEVEL": "WARNING",
-               "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
+        env = {
+            "DATABASE_URL": db,
+            "COUNTERSIGN_POLICIES": str(policies),
+            "COUNTERSIGN_LOG_LEVEL": "WARNING",
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+        }
         app = Served("bot.app:create_app", env, workdir / "countersign.log")
         try:
             asyncio.run(_propose(app.url, token, total))
@@ -162,7 +183,7 @@ def run(clicks: int, rate: float, concurrency: int, workdir: Path) -> list[dict[
             timer = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
             def timed(url: str, offset: int, n: int, *, rate: float = 0.0) -> LoadResult:
-                return timer.submit(clicks_from_child, url, bodies[offset:offset + n], n, rate, concurrency).result()
+                return timer.submit(clicks_from_child, url, bodies[offset : offset + n], n, rate, concurrency).result()
 
             base_env = {"BENCH_SIGNING_SECRET": SECRET, "BENCH_BOT_TOKEN": TOKEN, "BENCH_SLACK_API_URL": slack.api_url}
             base = Served("bench.baseline_bolt:create_app", base_env, workdir / "bolt.log")
@@ -190,32 +211,52 @@ def run(clicks: int, rate: float, concurrency: int, workdir: Path) -> list[dict[
     return report(open_loop, base_open, busy, base_busy, approved, total, rate, concurrency)
 
 
-def report(result: LoadResult, baseline: LoadResult, busy: LoadResult, base_busy: LoadResult, approved: int,
-           total: int, rate: float, concurrency: int) -> list[dict[str, Any]]:  # fmt: skip
+def report(
+    result: LoadResult,
+    baseline: LoadResult,
+    busy: LoadResult,
+    base_busy: LoadResult,
+    approved: int,
+    total: int,
+    rate: float,
+    concurrency: int,
+) -> list[dict[str, Any]]:
     """Print the figures and ratios; return the table rows."""
     p99_ratio = result.pct(99) / baseline.pct(99)
     p50_ratio = result.pct(50) / baseline.pct(50)
     print(f"clicks arriving at {rate:g}/s (open loop):")
     print(baseline.line("  baseline bare Bolt ack"))
-    print(result.line("  countersign Approve ack") + f"   p99 ratio {p99_ratio:.2f} (target <= 2: "
-          f"{'OK' if p99_ratio <= 2 else 'MISSED'}), p50 ratio {p50_ratio:.2f}")
+    print(
+        result.line("  countersign Approve ack") + f"   p99 ratio {p99_ratio:.2f} (target <= 2: "
+        f"{'OK' if p99_ratio <= 2 else 'MISSED'}), p50 ratio {p50_ratio:.2f}"
+    )
     busy_ratio = busy.pct(99) / base_busy.pct(99)
-    print(f"saturation: {concurrency} clients clicking back to back (each Countersign click approves a proposal in "
-          f"the same process):")
+    print(
+        f"saturation: {concurrency} clients clicking back to back (each Countersign click approves a proposal in "
+        f"the same process):"
+    )
     print(base_busy.line("  baseline bare Bolt ack"))
     print(busy.line("  countersign Approve ack") + f"   p99 ratio {busy_ratio:.2f}")
     print(f"proposals approved by the clicks (lazy listeners): {approved:,}/{total:,}; load average {load_average()}")
     failed = approved != total or result.errors or busy.errors or baseline.errors or base_busy.errors
     note = " (CHECK FAILED)" if failed else ""
-    return [{"benchmark": f"click path: signed Approve -> ack, {rate:g} clicks/s arriving",
-             "figure": f"p50 {result.pct(50):.1f} ms, p99 {result.pct(99):.1f} ms; {approved:,}/{total:,} approved{note}",
-             "baseline": f"bare Bolt ack: p50 {baseline.pct(50):.1f} ms, p99 {baseline.pct(99):.1f} ms",
-             "ratio": f"p99 {p99_ratio:.2f} (p50 {p50_ratio:.2f})", "target": "p99 <= 2"},
-            {"benchmark": f"click path at saturation ({concurrency} clients back to back)",
-             "figure": f"{busy.rate:.0f} approvals/s; p50 {busy.pct(50):.1f} ms, p99 {busy.pct(99):.1f} ms",
-             "baseline": f"bare Bolt: {base_busy.rate:.0f} acks/s; p50 {base_busy.pct(50):.1f} ms, "
-                         f"p99 {base_busy.pct(99):.1f} ms",
-             "ratio": f"p99 {busy_ratio:.2f}", "target": "(reported)"}]
+    return [
+        {
+            "benchmark": f"click path: signed Approve -> ack, {rate:g} clicks/s arriving",
+            "figure": f"p50 {result.pct(50):.1f} ms, p99 {result.pct(99):.1f} ms; {approved:,}/{total:,} approved{note}",
+            "baseline": f"bare Bolt ack: p50 {baseline.pct(50):.1f} ms, p99 {baseline.pct(99):.1f} ms",
+            "ratio": f"p99 {p99_ratio:.2f} (p50 {p50_ratio:.2f})",
+            "target": "p99 <= 2",
+        },
+        {
+            "benchmark": f"click path at saturation ({concurrency} clients back to back)",
+            "figure": f"{busy.rate:.0f} approvals/s; p50 {busy.pct(50):.1f} ms, p99 {busy.pct(99):.1f} ms",
+            "baseline": f"bare Bolt: {base_busy.rate:.0f} acks/s; p50 {base_busy.pct(50):.1f} ms, "
+            f"p99 {base_busy.pct(99):.1f} ms",
+            "ratio": f"p99 {busy_ratio:.2f}",
+            "target": "(reported)",
+        },
+    ]
 
 
 def main() -> None:

@@ -51,11 +51,15 @@ def digest_month(engine: Engine, policies: PolicySet, period: Period) -> list[Di
 def count_scan(engine: Engine, period: Period) -> int:
     """Baseline 1: one bare pass over the month's rows per workflow (the sum makes SQLite read every row,
     not just the (workflow, created_at) index)."""
-    sql = text("SELECT count(*), sum(decision_seconds) FROM proposal WHERE workflow = :w AND created_at >= :s "
-               "AND created_at < :e")
+    sql = text(
+        "SELECT count(*), sum(decision_seconds) FROM proposal WHERE workflow = :w AND created_at >= :s "
+        "AND created_at < :e"
+    )
     with engine.connect() as conn:
-        return sum(int(conn.execute(sql, _window(name, period)).first()[0])
-                   for name in ("support-replies", "refunds", "crm-updates"))
+        return sum(
+            int(conn.execute(sql, _window(name, period)).first()[0])
+            for name in ("support-replies", "refunds", "crm-updates")
+        )
 
 
 def naive(engine: Engine, period: Period) -> Counter[tuple[Any, ...]]:
@@ -63,8 +67,14 @@ def naive(engine: Engine, period: Period) -> Counter[tuple[Any, ...]]:
     seen: Counter[tuple[Any, ...]] = Counter()
     with engine.connect() as conn:
         for name in ("support-replies", "refunds", "crm-updates"):
-            rows = conn.execute(text("SELECT * FROM proposal WHERE workflow = :w AND created_at >= :s "
-                                     "AND created_at < :e"), _window(name, period)).mappings().all()
+            rows = (
+                conn.execute(
+                    text("SELECT * FROM proposal WHERE workflow = :w AND created_at >= :s AND created_at < :e"),
+                    _window(name, period),
+                )
+                .mappings()
+                .all()
+            )
             for row in rows:
                 seen[(row["route"], row["status"], row["edited"], row["execution_status"])] += 1
     return seen
@@ -99,8 +109,9 @@ def main() -> None:
     """Build (or reuse) the database, then time the digest against the baselines and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--month", default="2026-09",
-                        help=f"the month to digest (data covers {FIRST_DAY[:7]} + 12 months)")
+    parser.add_argument(
+        "--month", default="2026-09", help=f"the month to digest (data covers {FIRST_DAY[:7]} + 12 months)"
+    )
     parser.add_argument("--keep", type=Path, help="database file to create, or to reuse when it exists")
     args = parser.parse_args()
     run(args.rows, args.month, args.keep)
@@ -132,27 +143,38 @@ def report(engine: Engine, policies: PolicySet, period: Period, rows: int) -> li
     import_s = time.perf_counter() - import_start
     scan_s, month_rows = timed(lambda: count_scan(engine, period))
     digest_s, reports = timed(lambda: digest_month(engine, policies, period))
-    stats_s, _ = timed(lambda: [build(engine, wf, period, ZONE, datetime.now(UTC))
-                                for wf in policies.workflows.values()])
+    stats_s, _ = timed(
+        lambda: [build(engine, wf, period, ZONE, datetime.now(UTC)) for wf in policies.workflows.values()]
+    )
     peak = peak_python_mb(lambda: digest_month(engine, policies, period))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the naive baseline inflates it
     naive_s, _ = timed(lambda: naive(engine, period), repeat=1)
     naive_peak = peak_python_mb(lambda: naive(engine, period))
     print(f"month {period.key}: {month_rows:,} proposals in {len(reports)} workflows")
-    print(f"digest (SQL + Block Kit + chart, all workflows): {digest_s:.3f} s   target < 3 s: "
-          f"{'OK' if digest_s < 3 else 'MISSED'}")
+    print(
+        f"digest (SQL + Block Kit + chart, all workflows): {digest_s:.3f} s   target < 3 s: "
+        f"{'OK' if digest_s < 3 else 'MISSED'}"
+    )
     print(f"  of which SQL aggregation (this month + last):  {stats_s:.3f} s")
     print(f"  matplotlib import (once per process, not in the figure above): {import_s:.3f} s")
-    print(f"baseline: one bare pass over the month's rows:    {scan_s:.3f} s   digest/baseline = "
-          f"{digest_s / scan_s:.1f}x (SQL part {stats_s / scan_s:.1f}x)")
-    print(f"naive load-rows-into-Python:                      {naive_s:.3f} s   naive/digest SQL = "
-          f"{naive_s / stats_s:.1f}x; its peak Python memory {naive_peak:.0f} MiB")
+    print(
+        f"baseline: one bare pass over the month's rows:    {scan_s:.3f} s   digest/baseline = "
+        f"{digest_s / scan_s:.1f}x (SQL part {stats_s / scan_s:.1f}x)"
+    )
+    print(
+        f"naive load-rows-into-Python:                      {naive_s:.3f} s   naive/digest SQL = "
+        f"{naive_s / stats_s:.1f}x; its peak Python memory {naive_peak:.0f} MiB"
+    )
     print(f"peak Python memory during the digest: {peak:.1f} MiB; process max RSS {rss:.0f} MiB")
-    return [{"benchmark": f"monthly digest, {rows:,} proposals (SQLite), one month = {month_rows:,}",
-             "figure": f"{digest_s:.2f} s (SQL {stats_s:.2f} s); peak Python heap {peak:.0f} MiB",
-             "baseline": f"bare scan {scan_s:.3f} s; naive load-into-Python {naive_s:.2f} s",
-             "ratio": f"{digest_s / scan_s:.0f}x scan; SQL {stats_s / naive_s:.2f}x naive",
-             "target": "< 3 s"}]
+    return [
+        {
+            "benchmark": f"monthly digest, {rows:,} proposals (SQLite), one month = {month_rows:,}",
+            "figure": f"{digest_s:.2f} s (SQL {stats_s:.2f} s); peak Python heap {peak:.0f} MiB",
+            "baseline": f"bare scan {scan_s:.3f} s; naive load-into-Python {naive_s:.2f} s",
+            "ratio": f"{digest_s / scan_s:.0f}x scan; SQL {stats_s / naive_s:.2f}x naive",
+            "target": "< 3 s",
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,19 +28,37 @@ class Served:
     else, e.g. `countersign serve --port {port}`.
     """
 
-    def __init__(self, factory: str | None, env: dict[str, str], log: Path, *, cmd: list[str] | None = None,
-                 startup_seconds: float = 60) -> None:
+    def __init__(
+        self,
+        factory: str | None,
+        env: dict[str, str],
+        log: Path,
+        *,
+        cmd: list[str] | None = None,
+        startup_seconds: float = 60,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
         if cmd is None:
             assert factory is not None
-            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", "{port}",
-                   "--log-level", "warning", "--no-access-log"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                factory,
+                "--port",
+                "{port}",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ]
         cmd = [part.replace("{port}", str(self.port)) for part in cmd]
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self._wait(log, startup_seconds)
         self.ready_seconds = time.perf_counter() - self.started
 
@@ -94,12 +113,15 @@ class LoadResult:
         return data[min(len(data) - 1, int(q / 100 * len(data)))] if data else float("nan")
 
     def line(self, name: str) -> str:
-        return (f"{name:<34} {self.rate:8.1f} req/s   p50 {self.pct(50):7.2f} ms   p99 {self.pct(99):7.2f} ms"
-                f"   errors {self.errors}")
+        return (
+            f"{name:<34} {self.rate:8.1f} req/s   p50 {self.pct(50):7.2f} ms   p99 {self.pct(99):7.2f} ms"
+            f"   errors {self.errors}"
+        )
 
 
-async def _timed_post(client: httpx.AsyncClient, url: str, request: tuple[bytes, dict[str, str]],
-                      latencies: list[float]) -> int:
+async def _timed_post(
+    client: httpx.AsyncClient, url: str, request: tuple[bytes, dict[str, str]], latencies: list[float]
+) -> int:
     """POST one request, append its latency in ms; returns the status code."""
     body, headers = request
     start = time.perf_counter()
@@ -108,13 +130,15 @@ async def _timed_post(client: httpx.AsyncClient, url: str, request: tuple[bytes,
     return resp.status_code
 
 
-async def _drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, concurrency: int,
-                 ok: set[int]) -> LoadResult:
+async def _drive(
+    url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, concurrency: int, ok: set[int]
+) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     counter = iter(range(n))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
         async def worker() -> None:
             nonlocal errors
             for i in counter:
@@ -126,11 +150,13 @@ async def _drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], 
     return LoadResult(n, seconds, latencies, errors)
 
 
-async def _drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, rate: float,
-                      ok: set[int]) -> LoadResult:
+async def _drive_open(
+    url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], n: int, rate: float, ok: set[int]
+) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
+
         async def one(i: int) -> None:
             nonlocal errors
             errors += await _timed_post(client, url, make(i), latencies) not in ok
@@ -145,15 +171,27 @@ async def _drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str
     return LoadResult(n, seconds, latencies, errors)
 
 
-def drive_open(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], *, n: int, rate: float,
-               ok: frozenset[int] = frozenset({200, 201})) -> LoadResult:
+def drive_open(
+    url: str,
+    make: Callable[[int], tuple[bytes, dict[str, str]]],
+    *,
+    n: int,
+    rate: float,
+    ok: frozenset[int] = frozenset({200, 201}),
+) -> LoadResult:
     """Open loop: start request i at i/rate seconds whatever the earlier ones are doing (arrivals like people's
     clicks, which do not wait for each other); record each latency."""
     return asyncio.run(_drive_open(url, make, n, rate, set(ok)))
 
 
-def drive(url: str, make: Callable[[int], tuple[bytes, dict[str, str]]], *, n: int, concurrency: int,
-          ok: frozenset[int] = frozenset({200, 201})) -> LoadResult:
+def drive(
+    url: str,
+    make: Callable[[int], tuple[bytes, dict[str, str]]],
+    *,
+    n: int,
+    concurrency: int,
+    ok: frozenset[int] = frozenset({200, 201}),
+) -> LoadResult:
     """POST `n` requests built by `make(i)` with `concurrency` connections; record each latency."""
     return asyncio.run(_drive(url, make, n, concurrency, set(ok)))
 
@@ -177,8 +215,10 @@ def machine() -> str:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
             ram_gib = int(line.split()[1]) / 2**20
-    return (f"{os.cpu_count()} CPUs ({model}), {ram_gib:.1f} GiB RAM, Python {platform.python_version()}, "
-            f"Linux {platform.release()}")
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {ram_gib:.1f} GiB RAM, Python {platform.python_version()}, "
+        f"Linux {platform.release()}"
+    )
 
 
 def load_average() -> str:

@@ -55,8 +55,13 @@ def _setup(workdir: Path, db_url: str) -> tuple[str, dict[str, str]]:
 
 
 def _body(i: int, parity: int) -> dict[str, Any]:
-    return {"workflow": "bench", "action": "log_note", "summary": f"note {i}", "idempotency_key": f"k-{parity}-{i}",
-            "payload": {"text": "customer asked for a call back", "n": 2 * i + parity}}
+    return {
+        "workflow": "bench",
+        "action": "log_note",
+        "summary": f"note {i}",
+        "idempotency_key": f"k-{parity}-{i}",
+        "payload": {"text": "customer asked for a call back", "n": 2 * i + parity},
+    }
 
 
 @contextmanager
@@ -80,12 +85,20 @@ def run(requests: int, concurrency: int, db_url: str | None, workdir: Path, roun
     if db_url:
         with pg_schema(db_url) as url:
             return _run(requests, concurrency, url, url, workdir, rounds, "PostgreSQL")
-    return _run(requests, concurrency, f"sqlite:///{workdir}/countersign.db", f"sqlite:///{workdir}/baseline.db",
-                workdir, rounds, "SQLite")  # fmt: skip
+    return _run(
+        requests,
+        concurrency,
+        f"sqlite:///{workdir}/countersign.db",
+        f"sqlite:///{workdir}/baseline.db",
+        workdir,
+        rounds,
+        "SQLite",
+    )
 
 
-def _run(requests: int, concurrency: int, cs_db: str, base_db: str, workdir: Path, rounds: int,
-         label: str) -> list[dict[str, Any]]:  # fmt: skip
+def _run(
+    requests: int, concurrency: int, cs_db: str, base_db: str, workdir: Path, rounds: int, label: str
+) -> list[dict[str, Any]]:
     token, env = _setup(workdir, cs_db)
     auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     plain = {"Content-Type": "application/json"}
@@ -94,16 +107,29 @@ def _run(requests: int, concurrency: int, cs_db: str, base_db: str, workdir: Pat
     try:
         app = Served("bot.app:create_app", env, workdir / "countersign.log")
         try:
-            targets = {"baseline": (f"{base.url}/proposals", plain, 0), "auto route": (f"{app.url}/api/v1/proposals",
-                       auth, 0), "approval route": (f"{app.url}/api/v1/proposals", auth, 1)}  # fmt: skip
+            targets = {
+                "baseline": (f"{base.url}/proposals", plain, 0),
+                "auto route": (f"{app.url}/api/v1/proposals", auth, 0),
+                "approval route": (f"{app.url}/api/v1/proposals", auth, 1),
+            }
             for name, (url, headers, parity) in targets.items():  # warm-up: connections, caches, first imports
-                drive(url, lambda i, p=parity, h=headers: (json.dumps(_body(10**7 + i, p)).encode(), h), n=200,
-                      concurrency=concurrency)  # fmt: skip
+                drive(
+                    url,
+                    lambda i, p=parity, h=headers: (json.dumps(_body(10**7 + i, p)).encode(), h),
+                    n=200,
+                    concurrency=concurrency,
+                )
             for r in range(rounds):
                 for name, (url, headers, parity) in targets.items():
                     first = r * requests
-                    results[name].append(drive(url, lambda i, p=parity, h=headers, f=first: (
-                        json.dumps(_body(f + i, p)).encode(), h), n=requests, concurrency=concurrency))
+                    results[name].append(
+                        drive(
+                            url,
+                            lambda i, p=parity, h=headers, f=first: (json.dumps(_body(f + i, p)).encode(), h),
+                            n=requests,
+                            concurrency=concurrency,
+                        )
+                    )
         finally:
             app.close()
     finally:
@@ -113,32 +139,50 @@ def _run(requests: int, concurrency: int, cs_db: str, base_db: str, workdir: Pat
 
 def report(results: dict[str, list[LoadResult]], label: str, rounds: int) -> list[dict[str, Any]]:
     """Median req/s per target over the rounds; latency percentiles over every request."""
-    merged = {name: LoadResult(sum(r.requests for r in rs), sum(r.seconds for r in rs),
-                               [x for r in rs for x in r.latencies_ms], sum(r.errors for r in rs))
-              for name, rs in results.items()}  # fmt: skip
+    merged = {
+        name: LoadResult(
+            sum(r.requests for r in rs),
+            sum(r.seconds for r in rs),
+            [x for r in rs for x in r.latencies_ms],
+            sum(r.errors for r in rs),
+        )
+        for name, rs in results.items()
+    }
     rate = {name: statistics.median(r.rate for r in rs) for name, rs in results.items()}
     base = rate["baseline"]
-    print(f"{label}, {rounds} interleaved rounds (median req/s; per-round req/s in brackets); load average "
-          f"{load_average()}")
+    print(
+        f"{label}, {rounds} interleaved rounds (median req/s; per-round req/s in brackets); load average "
+        f"{load_average()}"
+    )
     rows = []
     for name in NAMES:
         m = merged[name]
         per_round = ", ".join(f"{r.rate:.0f}" for r in results[name])
         ratio = rate[name] / base
-        line = (f"  {('baseline FastAPI + insert' if name == 'baseline' else 'countersign ' + name):<28}"
-                f"{rate[name]:7.0f} req/s [{per_round}]   p50 {m.pct(50):6.1f} ms   p99 {m.pct(99):6.1f} ms   "
-                f"errors {m.errors}")
+        line = (
+            f"  {('baseline FastAPI + insert' if name == 'baseline' else 'countersign ' + name):<28}"
+            f"{rate[name]:7.0f} req/s [{per_round}]   p50 {m.pct(50):6.1f} ms   p99 {m.pct(99):6.1f} ms   "
+            f"errors {m.errors}"
+        )
         if name == "baseline":
             print(line)
             continue
         target = ">= 0.5" if label == "SQLite" else "(reported)"
-        print(line + f"   ratio {ratio:.2f}" + (f" (target >= 0.5: {'OK' if ratio >= 0.5 else 'MISSED'})"
-                                                  if label == "SQLite" else ""))  # fmt: skip
-        rows.append({"benchmark": f"intake, {name} ({label})",
-                     "figure": f"{rate[name]:.0f} proposals/s, p50 {m.pct(50):.1f} ms, p99 {m.pct(99):.1f} ms"
-                               f"{'' if m.errors == 0 else f', {m.errors} errors'}",
-                     "baseline": f"{base:.0f} req/s (bare FastAPI insert)", "ratio": f"{ratio:.2f}",
-                     "target": target})
+        print(
+            line
+            + f"   ratio {ratio:.2f}"
+            + (f" (target >= 0.5: {'OK' if ratio >= 0.5 else 'MISSED'})" if label == "SQLite" else "")
+        )
+        rows.append(
+            {
+                "benchmark": f"intake, {name} ({label})",
+                "figure": f"{rate[name]:.0f} proposals/s, p50 {m.pct(50):.1f} ms, p99 {m.pct(99):.1f} ms"
+                f"{'' if m.errors == 0 else f', {m.errors} errors'}",
+                "baseline": f"{base:.0f} req/s (bare FastAPI insert)",
+                "ratio": f"{ratio:.2f}",
+                "target": target,
+            }
+        )
     return rows
 
 

@@ -26,8 +26,26 @@ from bot.fakeslack import FakeSlack
 
 SECRET = "bench-memory-secret"
 TOKEN = "xoxb-bench"
-HEAVY = ("matplotlib", "numpy", "PIL", "pandas", "langgraph", "langchain_core", "openai", "agents", "mcp", "rich",
-         "typer", "jsonschema", "alembic", "apscheduler", "slack_bolt", "sqlalchemy", "psycopg", "pydantic")
+HEAVY = (
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "pandas",
+    "langgraph",
+    "langchain_core",
+    "openai",
+    "agents",
+    "mcp",
+    "rich",
+    "typer",
+    "jsonschema",
+    "alembic",
+    "apscheduler",
+    "slack_bolt",
+    "sqlalchemy",
+    "psycopg",
+    "pydantic",
+)
 HELLO = """
 import sys, fastapi, uvicorn
 app = fastapi.FastAPI()
@@ -66,31 +84,56 @@ def run(workdir: Path) -> list[dict[str, Any]]:
         hello.close()
     channels = {c: {"name": c.lower(), "members": ["UBOT"]} for c in ("C0REVIEW", "C0REFUNDS", "C0SUPPORT", "C0CRM")}
     with FakeSlack(SECRET, TOKEN, channels=channels) as slack:
-        env = {"DATABASE_URL": f"sqlite:///{workdir}/countersign.db", "COUNTERSIGN_POLICIES": str(ROOT / "policies"),
-               "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-               "COUNTERSIGN_LOG_LEVEL": "WARNING"}
-        serve = Served(None, env, workdir / "serve.log",
-                       cmd=[str(Path(sys.executable).parent / "countersign"), "serve", "--port", "{port}"])
+        env = {
+            "DATABASE_URL": f"sqlite:///{workdir}/countersign.db",
+            "COUNTERSIGN_POLICIES": str(ROOT / "policies"),
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "COUNTERSIGN_LOG_LEVEL": "WARNING",
+        }
+        serve = Served(
+            None,
+            env,
+            workdir / "serve.log",
+            cmd=[str(Path(sys.executable).parent / "countersign"), "serve", "--port", "{port}"],
+        )
         try:
             settle(serve.url)
             rss = serve.rss_mb()
             ready_s = serve.ready_seconds
         finally:
             serve.close()
-        probe = subprocess.run([sys.executable, "-c", PROBE % (HEAVY,)], cwd=ROOT, capture_output=True, text=True,
-                               env={**__import__("os").environ, **env}, timeout=120, check=True)  # fmt: skip
+        probe = subprocess.run(
+            [sys.executable, "-c", PROBE % (HEAVY,)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, **env},
+            timeout=120,
+            check=True,
+        )
     loaded = json.loads(probe.stdout.strip().splitlines()[-1])
     lazy_ok = "matplotlib" not in loaded["loaded"]
     print(f"bare FastAPI + uvicorn hello app:  RSS {base_rss:6.1f} MiB")
-    print(f"countersign serve (Slack on, example policies, SQLite): RSS {rss:6.1f} MiB after start-up "
-          f"(up in {ready_s:.1f} s); ratio {rss / base_rss:.2f}; target < 150 MB: {'OK' if rss < 150 else 'MISSED'}")
-    print(f"a started service has {loaded['modules']} modules imported; of the heavy ones: "
-          f"{', '.join(loaded['loaded']) or 'none'} (matplotlib lazy: {'yes' if lazy_ok else 'NO'}); "
-          f"load average {load_average()}")
-    return [{"benchmark": "idle memory: `countersign serve` after start-up",
-             "figure": f"RSS {rss:.0f} MiB{'' if lazy_ok else ' (matplotlib imported at start-up!)'}",
-             "baseline": f"bare FastAPI + uvicorn hello app: {base_rss:.0f} MiB", "ratio": f"{rss / base_rss:.2f}",
-             "target": "< 150 MB"}]
+    print(
+        f"countersign serve (Slack on, example policies, SQLite): RSS {rss:6.1f} MiB after start-up "
+        f"(up in {ready_s:.1f} s); ratio {rss / base_rss:.2f}; target < 150 MB: {'OK' if rss < 150 else 'MISSED'}"
+    )
+    print(
+        f"a started service has {loaded['modules']} modules imported; of the heavy ones: "
+        f"{', '.join(loaded['loaded']) or 'none'} (matplotlib lazy: {'yes' if lazy_ok else 'NO'}); "
+        f"load average {load_average()}"
+    )
+    return [
+        {
+            "benchmark": "idle memory: `countersign serve` after start-up",
+            "figure": f"RSS {rss:.0f} MiB{'' if lazy_ok else ' (matplotlib imported at start-up!)'}",
+            "baseline": f"bare FastAPI + uvicorn hello app: {base_rss:.0f} MiB",
+            "ratio": f"{rss / base_rss:.2f}",
+            "target": "< 150 MB",
+        }
+    ]
 
 
 def main() -> None:

@@ -31,8 +31,11 @@ PY = ".venv/bin/python -m"
 Step = tuple[str, str, Callable[[Path], list[dict[str, Any]]]]
 STEPS: list[Step] = [
     ("intake", f"{PY} bench.intake --requests 2000 --rounds 3", lambda wd: intake.run(2000, 16, None, wd, 3)),
-    ("intake-pg", f"{PY} bench.intake --requests 2000 --rounds 3 --postgres $PG_URL",
-     lambda wd: intake.run(2000, 16, PG_URL, wd, 3)),
+    (
+        "intake-pg",
+        f"{PY} bench.intake --requests 2000 --rounds 3 --postgres $PG_URL",
+        lambda wd: intake.run(2000, 16, PG_URL, wd, 3),
+    ),
     ("click", f"{PY} bench.click --clicks 500 --rate 20 --concurrency 4", lambda wd: click.run(500, 20.0, 4, wd)),
     ("backlog", f"{PY} bench.backlog --quick", lambda wd: backlog.run(2500, 50, wd)),
     ("digest", f"{PY} bench.digest", lambda wd: digest.run(1_000_000, "2026-09")),
@@ -48,10 +51,16 @@ FULL_SIZE = [
 def commit() -> str:
     """The checked-out commit, marked when the tree has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return head + (" + uncommitted changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -62,7 +71,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=[s[0] for s in STEPS], help="run only these benchmarks")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL intake run")
     args = parser.parse_args()
-    steps = [s for s in STEPS if (not args.only or s[0] in args.only) and not (args.no_postgres and s[0] == "intake-pg")]
+    steps = [
+        s for s in STEPS if (not args.only or s[0] in args.only) and not (args.no_postgres and s[0] == "intake-pg")
+    ]
     started, load_before = time.monotonic(), load_average()
     rows: list[dict[str, Any]] = []
     for name, command, fn in steps:
@@ -71,10 +82,17 @@ def main() -> None:
         try:
             with tempfile.TemporaryDirectory(prefix=f"cs-bench-{name}-") as tmp:
                 got = fn(Path(tmp))
-        except Exception as exc:  # one broken benchmark must not hide the others' figures
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
             traceback.print_exc()
-            got = [{"benchmark": name, "figure": f"FAILED: {type(exc).__name__}: {exc}"[:200], "baseline": "",
-                    "ratio": "", "target": ""}]  # fmt: skip
+            got = [
+                {
+                    "benchmark": name,
+                    "figure": f"FAILED: {type(exc).__name__}: {exc}"[:200],
+                    "baseline": "",
+                    "ratio": "",
+                    "target": "",
+                }
+            ]
         for row in got:
             row["command"] = f"`{command}`"
         rows += got

@@ -29,8 +29,9 @@ from connectors.base import ConnectorContext
 log = structlog.get_logger(__name__)
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None,
-                   connector_context: ConnectorContext | None = None) -> Services:
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, connector_context: ConnectorContext | None = None
+) -> Services:
     """Everything the flows need, from settings (policies are validated here: bad ones stop start-up)."""
     try:
         policies = load_policies(settings.policies_dir)
@@ -39,8 +40,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     engine = make_engine(settings.database_url)
     context = connector_context or ConnectorContext()
     _warn_missing_secrets(policies, context)
-    return Services(settings=settings, engine=engine, policies=policies, clock=clock or SystemClock(),
-                    connectors=ConnectorHub(policies, context), instance=instance_name())
+    return Services(
+        settings=settings,
+        engine=engine,
+        policies=policies,
+        clock=clock or SystemClock(),
+        connectors=ConnectorHub(policies, context),
+        instance=instance_name(),
+    )
 
 
 def _warn_missing_secrets(policies: PolicySet, context: ConnectorContext) -> None:
@@ -51,8 +58,9 @@ def _warn_missing_secrets(policies: PolicySet, context: ConnectorContext) -> Non
                 log.warning("connector secret not set", workflow=wf.name, action=act.name, variable=name)
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None,
-               run_scheduler: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, services: Services | None = None, run_scheduler: bool | None = None
+) -> FastAPI:
     """Build the app. Pass `services` to inject a clock, connector context or notifier (tests do)."""
     settings = settings or (services.settings if services else load_settings())
     svc = services or build_services(settings)
@@ -67,8 +75,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             runner.start()
         for hook in app.state.on_startup:  # e.g. Slack Socket Mode
             await run_in_threadpool(hook)
-        log.info("countersign ready", workflows=sorted(svc.policies.workflows), slack=settings.slack_enabled,
-                 database=svc.engine.url.render_as_string(hide_password=True))
+        log.info(
+            "countersign ready",
+            workflows=sorted(svc.policies.workflows),
+            slack=settings.slack_enabled,
+            database=svc.engine.url.render_as_string(hide_password=True),
+        )
         try:
             yield
         finally:
@@ -77,8 +89,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             runner.shutdown()
             svc.engine.dispose()
 
-    app = FastAPI(title="Countersign", version=__version__, lifespan=lifespan,
-                  description="Human approval for AI agents: propose an action, a policy routes it, people decide in Slack.")
+    app = FastAPI(
+        title="Countersign",
+        version=__version__,
+        lifespan=lifespan,
+        description="Human approval for AI agents: propose an action, a policy routes it, people decide in Slack.",
+    )
     app.state.services, app.state.metrics, app.state.runner = svc, Metrics(), runner
     app.state.on_startup, app.state.on_shutdown = [], []  # sync hooks run by the lifespan (Slack adds some)
     problems.install(app)

@@ -23,12 +23,20 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///./countersign.db"
-    policies_dir: Path = Field(Path("./policies"), validation_alias=AliasChoices("COUNTERSIGN_POLICIES", "policies_dir"))
+    policies_dir: Path = Field(
+        Path("./policies"), validation_alias=AliasChoices("COUNTERSIGN_POLICIES", "policies_dir")
+    )
     timezone: str = Field("UTC", validation_alias=AliasChoices("COUNTERSIGN_TIMEZONE", "timezone"))
-    public_url: str = Field("http://127.0.0.1:8000", validation_alias=AliasChoices("COUNTERSIGN_PUBLIC_URL", "public_url"))
+    public_url: str = Field(
+        "http://127.0.0.1:8000", validation_alias=AliasChoices("COUNTERSIGN_PUBLIC_URL", "public_url")
+    )
     sweep_seconds: float = Field(2.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_SWEEP_SECONDS", "sweep_seconds"))
-    lease_seconds: float = Field(300.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_LEASE_SECONDS", "lease_seconds"))
-    max_body_bytes: int = Field(262_144, gt=0, validation_alias=AliasChoices("COUNTERSIGN_MAX_BODY_BYTES", "max_body_bytes"))
+    lease_seconds: float = Field(
+        300.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_LEASE_SECONDS", "lease_seconds")
+    )
+    max_body_bytes: int = Field(
+        262_144, gt=0, validation_alias=AliasChoices("COUNTERSIGN_MAX_BODY_BYTES", "max_body_bytes")
+    )
     log_level: str = Field("INFO", validation_alias=AliasChoices("COUNTERSIGN_LOG_LEVEL", "log_level"))
     log_format: str = Field("console", validation_alias=AliasChoices("COUNTERSIGN_LOG_FORMAT", "log_format"))
     scheduler_enabled: bool = Field(True, validation_alias=AliasChoices("COUNTERSIGN_SCHEDULER", "scheduler_enabled"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from collections.abc import Mapping
 from typing import Any
 
 from bot.errors import PolicyError

@@ -23,7 +23,7 @@ import hmac
 import time
 from collections.abc import Mapping
 
-__all__ = ["InvalidSignature", "sign", "verify_webhook", "TIMESTAMP_HEADER", "SIGNATURE_HEADER"]
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "InvalidSignature", "sign", "verify_webhook"]
 
 TIMESTAMP_HEADER = "X-Countersign-Timestamp"
 SIGNATURE_HEADER = "X-Countersign-Signature"

@@ -3,17 +3,52 @@
 from countersign.calls import Retry
 from countersign.client import AsyncCountersign, Countersign
 from countersign.decorators import (
-    Cancelled, Expired, Gate, NotApproved, NotExecuted, Rejected, TimedOut, requires_approval,
+    Cancelled,
+    Expired,
+    Gate,
+    NotApproved,
+    NotExecuted,
+    Rejected,
+    TimedOut,
+    requires_approval,
 )
 from countersign.errors import (
-    Conflict, ConnectionFailed, CountersignError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, ServerError,
-    ServiceUnavailable, Unauthorized,
+    Conflict,
+    ConnectionFailed,
+    CountersignError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+    ServiceUnavailable,
+    Unauthorized,
 )
 from countersign.models import Approval, Execution, Proposal
 
 __all__ = [
-    "Approval", "AsyncCountersign", "Cancelled", "Conflict", "ConnectionFailed", "Countersign", "CountersignError",
-    "Execution", "Expired", "Forbidden", "Gate", "InvalidRequest", "NotApproved", "NotExecuted", "NotFound",
-    "PayloadTooLarge", "Proposal",
-    "Rejected", "Retry", "ServerError", "ServiceUnavailable", "TimedOut", "Unauthorized", "requires_approval",
-]  # fmt: skip
+    "Approval",
+    "AsyncCountersign",
+    "Cancelled",
+    "Conflict",
+    "ConnectionFailed",
+    "Countersign",
+    "CountersignError",
+    "Execution",
+    "Expired",
+    "Forbidden",
+    "Gate",
+    "InvalidRequest",
+    "NotApproved",
+    "NotExecuted",
+    "NotFound",
+    "PayloadTooLarge",
+    "Proposal",
+    "Rejected",
+    "Retry",
+    "ServerError",
+    "ServiceUnavailable",
+    "TimedOut",
+    "Unauthorized",
+    "requires_approval",
+]

@@ -29,7 +29,7 @@ class CallShape:
     def _adapters(self, fn: Callable[..., Any]) -> dict[str, TypeAdapter[Any]]:
         try:
             hints = typing.get_type_hints(fn)
-        except Exception:  # unresolvable forward references: values then reach the function as JSON
+        except Exception:  # noqa: BLE001 - unresolvable forward references: values then reach the function as JSON
             return {}
         out = {}
         for name, hint in hints.items():
@@ -37,7 +37,7 @@ class CallShape:
                 continue
             try:
                 out[name] = TypeAdapter(hint)
-            except Exception:  # a type pydantic cannot build a validator for stays unconverted
+            except Exception:  # noqa: BLE001 - a type pydantic cannot build a validator for stays unconverted
                 continue
         return out
 
@@ -57,8 +57,10 @@ class CallShape:
         try:
             return to_jsonable_python(payload), kept
         except PydanticSerializationError as exc:
-            raise TypeError(f"{self.name}(): arguments must be JSON-serialisable to be proposed ({exc}); "
-                            "pass exclude=(...) for arguments that are not part of the action") from None
+            raise TypeError(
+                f"{self.name}(): arguments must be JSON-serialisable to be proposed ({exc}); "
+                "pass exclude=(...) for arguments that are not part of the action"
+            ) from None
 
     def bind(self, payload: Any, kept: dict[str, Any]) -> inspect.BoundArguments:
         """The call to make with an approved payload: fields converted back to the parameters' types."""
@@ -94,7 +96,8 @@ class CallShape:
         except ValidationError as exc:
             first = exc.errors()[0]
             raise CountersignError(
-                f"the approved value of {name!r} does not fit {self.name}(): {first['msg']}") from None
+                f"the approved value of {name!r} does not fit {self.name}(): {first['msg']}"
+            ) from None
 
 
 def jsonable(value: Any) -> Any:

@@ -61,8 +61,10 @@ def body_of(response: Any) -> dict[str, Any]:
             data = {"error": response.text[:500] or f"HTTP {response.status_code}"}
         raise from_response(response.status_code, data, response.headers)
     if not isinstance(data, dict):
-        raise CountersignError(f"unexpected response from {response.request.url}: not a JSON object "
-                               "(is the URL the Countersign service?)", status=response.status_code)
+        raise CountersignError(
+            f"unexpected response from {response.request.url}: not a JSON object (is the URL the Countersign service?)",
+            status=response.status_code,
+        )
     return data
 
 

@@ -35,22 +35,56 @@ class _Calls:
 
     retry: Retry
 
-    def _propose(self, workflow: str, action: str, summary: str, payload: Any, *, idempotency_key: str | None,
-                 requested_by: str | None, thread: dict[str, str] | None, links: Sequence[dict[str, str]] | None,
-                 callback_url: str | None) -> Plan[Proposal]:
+    def _propose(
+        self,
+        workflow: str,
+        action: str,
+        summary: str,
+        payload: Any,
+        *,
+        idempotency_key: str | None,
+        requested_by: str | None,
+        thread: dict[str, str] | None,
+        links: Sequence[dict[str, str]] | None,
+        callback_url: str | None,
+    ) -> Plan[Proposal]:
         # One key per logical proposal, reused by every retry: a response lost in transit can never create a second.
-        body = _body(workflow=workflow, action=action, summary=summary, payload=payload,
-                     idempotency_key=idempotency_key or str(uuid.uuid4()), requested_by=requested_by, thread=thread,
-                     links=list(links) if links is not None else None, callback_url=callback_url)
+        body = _body(
+            workflow=workflow,
+            action=action,
+            summary=summary,
+            payload=payload,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            requested_by=requested_by,
+            thread=thread,
+            links=list(links) if links is not None else None,
+            callback_url=callback_url,
+        )
         body.setdefault("payload", None)
         return calls.retried(Call("POST", "/api/v1/proposals", json=body), self.retry)
 
-    def _handoff(self, workflow: str, summary: str, payload: Any, *, idempotency_key: str | None,
-                 requested_by: str | None, thread: dict[str, str] | None, links: Sequence[dict[str, str]] | None,
-                 callback_url: str | None) -> Plan[Proposal]:
-        body = _body(workflow=workflow, summary=summary, payload=payload,
-                     idempotency_key=idempotency_key or str(uuid.uuid4()), requested_by=requested_by, thread=thread,
-                     links=list(links) if links is not None else None, callback_url=callback_url)
+    def _handoff(
+        self,
+        workflow: str,
+        summary: str,
+        payload: Any,
+        *,
+        idempotency_key: str | None,
+        requested_by: str | None,
+        thread: dict[str, str] | None,
+        links: Sequence[dict[str, str]] | None,
+        callback_url: str | None,
+    ) -> Plan[Proposal]:
+        body = _body(
+            workflow=workflow,
+            summary=summary,
+            payload=payload,
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+            requested_by=requested_by,
+            thread=thread,
+            links=list(links) if links is not None else None,
+            callback_url=callback_url,
+        )
         return calls.retried(Call("POST", "/api/v1/handoffs", json=body), self.retry)
 
     def _get(self, proposal_id: str) -> Plan[Proposal]:
@@ -76,11 +110,21 @@ class _Calls:
 class Countersign(_Calls):
     """Blocking client: `Countersign(url, token).propose(...)`; use as a context manager to close connections."""
 
-    def __init__(self, url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None, retry: Retry | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        retry: Retry | None = None,
+    ) -> None:
         self.url, self.timeout, self.retry = url.rstrip("/"), timeout, retry or Retry()
-        self._http = httpx.Client(base_url=self.url, transport=transport, headers={
-            "Authorization": f"Bearer {token}", "User-Agent": _user_agent()})
+        self._http = httpx.Client(
+            base_url=self.url,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": _user_agent()},
+        )
 
     def _send(self, call: Call) -> httpx.Response:
         try:
@@ -91,21 +135,59 @@ class Countersign(_Calls):
     def _run(self, plan: Plan[Proposal]) -> Proposal:
         return calls.run_sync(plan, self._send)
 
-    def propose(self, workflow: str, action: str, summary: str, payload: Any, *, idempotency_key: str | None = None,
-                requested_by: str | None = None, thread: dict[str, str] | None = None,
-                links: Sequence[dict[str, str]] | None = None, callback_url: str | None = None) -> Proposal:
+    def propose(
+        self,
+        workflow: str,
+        action: str,
+        summary: str,
+        payload: Any,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str | None = None,
+        thread: dict[str, str] | None = None,
+        links: Sequence[dict[str, str]] | None = None,
+        callback_url: str | None = None,
+    ) -> Proposal:
         """Propose an action; retried on connection errors and 503 with the same idempotency key."""
-        return self._run(self._propose(workflow, action, summary, payload, idempotency_key=idempotency_key,
-                                       requested_by=requested_by, thread=thread, links=links,
-                                       callback_url=callback_url))
+        return self._run(
+            self._propose(
+                workflow,
+                action,
+                summary,
+                payload,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                thread=thread,
+                links=links,
+                callback_url=callback_url,
+            )
+        )
 
-    def handoff(self, workflow: str, summary: str, payload: Any = None, *, idempotency_key: str | None = None,
-                requested_by: str | None = None, thread: dict[str, str] | None = None,
-                links: Sequence[dict[str, str]] | None = None, callback_url: str | None = None) -> Proposal:
+    def handoff(
+        self,
+        workflow: str,
+        summary: str,
+        payload: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str | None = None,
+        thread: dict[str, str] | None = None,
+        links: Sequence[dict[str, str]] | None = None,
+        callback_url: str | None = None,
+    ) -> Proposal:
         """Hand a case to humans (posted with a Take-it button); wait() tells when someone took it."""
-        return self._run(self._handoff(workflow, summary, payload, idempotency_key=idempotency_key,
-                                       requested_by=requested_by, thread=thread, links=links,
-                                       callback_url=callback_url))
+        return self._run(
+            self._handoff(
+                workflow,
+                summary,
+                payload,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                thread=thread,
+                links=links,
+                callback_url=callback_url,
+            )
+        )
 
     def get(self, proposal_id: str) -> Proposal:
         """Current state of one of this agent's proposals."""
@@ -130,19 +212,30 @@ class Countersign(_Calls):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
 class AsyncCountersign(_Calls):
     """asyncio client with the same methods as Countersign, as coroutines."""
 
-    def __init__(self, url: str, token: str, *, timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None, retry: Retry | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: Retry | None = None,
+    ) -> None:
         self.url, self.timeout, self.retry = url.rstrip("/"), timeout, retry or Retry()
-        self._http = httpx.AsyncClient(base_url=self.url, transport=transport, headers={
-            "Authorization": f"Bearer {token}", "User-Agent": _user_agent()})
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": _user_agent()},
+        )
 
     async def _send(self, call: Call) -> httpx.Response:
         try:
@@ -153,22 +246,59 @@ class AsyncCountersign(_Calls):
     async def _run(self, plan: Plan[Proposal]) -> Proposal:
         return await calls.run_async(plan, self._send)
 
-    async def propose(self, workflow: str, action: str, summary: str, payload: Any, *,
-                      idempotency_key: str | None = None, requested_by: str | None = None,
-                      thread: dict[str, str] | None = None, links: Sequence[dict[str, str]] | None = None,
-                      callback_url: str | None = None) -> Proposal:
+    async def propose(
+        self,
+        workflow: str,
+        action: str,
+        summary: str,
+        payload: Any,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str | None = None,
+        thread: dict[str, str] | None = None,
+        links: Sequence[dict[str, str]] | None = None,
+        callback_url: str | None = None,
+    ) -> Proposal:
         """Propose an action; retried on connection errors and 503 with the same idempotency key."""
-        return await self._run(self._propose(workflow, action, summary, payload, idempotency_key=idempotency_key,
-                                             requested_by=requested_by, thread=thread, links=links,
-                                             callback_url=callback_url))
+        return await self._run(
+            self._propose(
+                workflow,
+                action,
+                summary,
+                payload,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                thread=thread,
+                links=links,
+                callback_url=callback_url,
+            )
+        )
 
-    async def handoff(self, workflow: str, summary: str, payload: Any = None, *, idempotency_key: str | None = None,
-                      requested_by: str | None = None, thread: dict[str, str] | None = None,
-                      links: Sequence[dict[str, str]] | None = None, callback_url: str | None = None) -> Proposal:
+    async def handoff(
+        self,
+        workflow: str,
+        summary: str,
+        payload: Any = None,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str | None = None,
+        thread: dict[str, str] | None = None,
+        links: Sequence[dict[str, str]] | None = None,
+        callback_url: str | None = None,
+    ) -> Proposal:
         """Hand a case to humans (posted with a Take-it button); wait() tells when someone took it."""
-        return await self._run(self._handoff(workflow, summary, payload, idempotency_key=idempotency_key,
-                                             requested_by=requested_by, thread=thread, links=links,
-                                             callback_url=callback_url))
+        return await self._run(
+            self._handoff(
+                workflow,
+                summary,
+                payload,
+                idempotency_key=idempotency_key,
+                requested_by=requested_by,
+                thread=thread,
+                links=links,
+                callback_url=callback_url,
+            )
+        )
 
     async def get(self, proposal_id: str) -> Proposal:
         """Current state of one of this agent's proposals."""
@@ -182,8 +312,7 @@ class AsyncCountersign(_Calls):
         """Withdraw a pending proposal (Conflict once it is decided)."""
         return await self._run(self._cancel(proposal_id))
 
-    async def report_result(self, proposal_id: str, ok: bool, result: Any = None,
-                            error: str | None = None) -> Proposal:
+    async def report_result(self, proposal_id: str, ok: bool, result: Any = None, error: str | None = None) -> Proposal:
         """Report how the agent's own execution went (`connector: callback` actions)."""
         return await self._run(self._result(proposal_id, ok, result, error))
 
@@ -194,6 +323,7 @@ class AsyncCountersign(_Calls):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()

@@ -48,16 +48,30 @@ class Gate:
     def decide(self, summary: str, payload: Any, *, idempotency_key: str | None = None) -> Proposal:
         """Propose and wait (blocking client)."""
         assert isinstance(self.client, Countersign)
-        p = self.client.propose(self.workflow, self.action, summary, payload, requested_by=self.requested_by,
-                                callback_url=self.callback_url, idempotency_key=idempotency_key)
+        p = self.client.propose(
+            self.workflow,
+            self.action,
+            summary,
+            payload,
+            requested_by=self.requested_by,
+            callback_url=self.callback_url,
+            idempotency_key=idempotency_key,
+        )
         return p if p.is_final else self.client.wait(p.id, timeout=self.timeout, poll=self.poll)
 
     async def adecide(self, summary: str, payload: Any, *, idempotency_key: str | None = None) -> Proposal:
         """Propose and wait; a blocking client runs on a worker thread so the event loop keeps going."""
         if isinstance(self.client, Countersign):
             return await asyncio.to_thread(self.decide, summary, payload, idempotency_key=idempotency_key)
-        p = await self.client.propose(self.workflow, self.action, summary, payload, requested_by=self.requested_by,
-                                      callback_url=self.callback_url, idempotency_key=idempotency_key)
+        p = await self.client.propose(
+            self.workflow,
+            self.action,
+            summary,
+            payload,
+            requested_by=self.requested_by,
+            callback_url=self.callback_url,
+            idempotency_key=idempotency_key,
+        )
         return p if p.is_final else await self.client.wait(p.id, timeout=self.timeout, poll=self.poll)
 
     def report(self, p: Proposal, *, ok: bool, result: Any = None, error: str | None = None) -> None:
@@ -89,9 +103,18 @@ def failure_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:10_000]
 
 
-def requires_approval(client: Countersign | AsyncCountersign, *, workflow: str, action: str, summary: Summary = None,
-                      timeout: float | None = None, poll: float = DEFAULT_POLL, requested_by: str | None = None,
-                      callback_url: str | None = None, exclude: tuple[str, ...] = ()) -> Callable[[F], F]:
+def requires_approval(
+    client: Countersign | AsyncCountersign,
+    *,
+    workflow: str,
+    action: str,
+    summary: Summary = None,
+    timeout: float | None = None,
+    poll: float = DEFAULT_POLL,
+    requested_by: str | None = None,
+    callback_url: str | None = None,
+    exclude: tuple[str, ...] = (),
+) -> Callable[[F], F]:
     """Guard a function (sync or async): its bound arguments are proposed, and it runs only once approved.
 
     `summary` is a string or a callable receiving the arguments; `timeout` bounds the wait (None: wait until decided).

@@ -8,8 +8,9 @@ from typing import Any
 class CountersignError(Exception):
     """Base of every error the client raises; `message`, `code` and `status` come from the server when it answered."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None, body: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.code = message, status, code
         self.body: dict[str, Any] = body or {}
@@ -70,8 +71,14 @@ class ConnectionFailed(CountersignError):
 
 
 BY_STATUS: dict[int, type[CountersignError]] = {
-    401: Unauthorized, 403: Forbidden, 404: NotFound, 409: Conflict, 413: PayloadTooLarge,
-    415: InvalidRequest, 422: InvalidRequest, 503: ServiceUnavailable,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    415: InvalidRequest,
+    422: InvalidRequest,
+    503: ServiceUnavailable,
 }
 
 
@@ -82,8 +89,9 @@ def from_response(status: int, body: Any, headers: Any) -> CountersignError:
     code = str(data.get("code") or f"HTTP{status}")
     cls = BY_STATUS.get(status) or (ServerError if status >= 500 else CountersignError)
     if cls is ServiceUnavailable:
-        return ServiceUnavailable(message, status=status, code=code, body=data,
-                                  retry_after=_seconds(headers.get("retry-after")))
+        return ServiceUnavailable(
+            message, status=status, code=code, body=data, retry_after=_seconds(headers.get("retry-after"))
+        )
     return cls(message, status=status, code=code, body=data)
 
 

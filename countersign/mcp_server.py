@@ -45,9 +45,16 @@ class Decision(BaseModel):
 def decision(p: Proposal) -> Decision:
     """The tool answer for a proposal."""
     return Decision(
-        proposal_id=p.id, status=p.status, decided=p.is_final, approved=p.approved and p.mode == "live",
-        payload=p.payload, edited=p.edited, decided_by=p.decided_by, reason=p.decision_reason or p.reason or None,
-        message=explain(p), slack_permalink=p.slack.permalink,
+        proposal_id=p.id,
+        status=p.status,
+        decided=p.is_final,
+        approved=p.approved and p.mode == "live",
+        payload=p.payload,
+        edited=p.edited,
+        decided_by=p.decided_by,
+        reason=p.decision_reason or p.reason or None,
+        message=explain(p),
+        slack_permalink=p.slack.permalink,
         expires_at=p.expires_at.isoformat() if p.expires_at else None,
     )
 
@@ -61,8 +68,14 @@ def build_server(client: AsyncCountersign, *, name: str = "countersign") -> MCPS
     server = MCPServer(name, instructions=INSTRUCTIONS)
 
     @server.tool()
-    async def request_approval(workflow: str, action: str, summary: str, payload: dict[str, Any],
-                               wait_seconds: float = 30, idempotency_key: str | None = None) -> Decision:
+    async def request_approval(
+        workflow: str,
+        action: str,
+        summary: str,
+        payload: dict[str, Any],
+        wait_seconds: float = 30,
+        idempotency_key: str | None = None,
+    ) -> Decision:
         """Ask people to approve an action before you do it, and wait up to wait_seconds for their decision.
 
         workflow and action name the policy (e.g. refunds / issue_refund); summary is one line people read;

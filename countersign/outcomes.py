@@ -32,8 +32,11 @@ class Expired(NotApproved):
     """Nobody decided in time. Not a 'no': the action may be proposed again later."""
 
     def __init__(self, proposal: Proposal) -> None:
-        super().__init__(f"{proposal.workflow}/{proposal.action} expired without a decision "
-                         f"({proposal.decision_reason or 'no decision in time'})", proposal)
+        super().__init__(
+            f"{proposal.workflow}/{proposal.action} expired without a decision "
+            f"({proposal.decision_reason or 'no decision in time'})",
+            proposal,
+        )
 
 
 class Cancelled(NotApproved):
@@ -47,8 +50,10 @@ class TimedOut(NotApproved):
     """The wait ended while the proposal was still pending; it stays pending (wait(proposal_id) resumes)."""
 
     def __init__(self, proposal: Proposal) -> None:
-        super().__init__(f"{proposal.workflow}/{proposal.action} is still pending (proposal {proposal.id}); "
-                         "it was not executed", proposal)
+        super().__init__(
+            f"{proposal.workflow}/{proposal.action} is still pending (proposal {proposal.id}); it was not executed",
+            proposal,
+        )
 
 
 class NotExecuted(NotApproved):

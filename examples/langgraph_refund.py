@@ -34,11 +34,23 @@ def issue_refund(order_id: str, amount: float, currency: str, reason: str) -> st
 
 def scripted_model() -> GenericFakeChatModel:
     """A model that asks for one refund, then writes its answer."""
-    return GenericFakeChatModel(messages=iter([
-        AIMessage("", tool_calls=[{"id": "call_1", "name": "issue_refund", "args": {
-            "order_id": "ORD-1042", "amount": 45.0, "currency": "USD", "reason": "damaged"}}]),
-        AIMessage("Done: your refund is on its way."),
-    ]))
+    return GenericFakeChatModel(
+        messages=iter(
+            [
+                AIMessage(
+                    "",
+                    tool_calls=[
+                        {
+                            "id": "call_1",
+                            "name": "issue_refund",
+                            "args": {"order_id": "ORD-1042", "amount": 45.0, "currency": "USD", "reason": "damaged"},
+                        }
+                    ],
+                ),
+                AIMessage("Done: your refund is on its way."),
+            ]
+        )
+    )
 
 
 def build_graph(cs: Countersign, model: Any, **gate: Any) -> Any:
@@ -55,9 +67,17 @@ def build_graph(cs: Countersign, model: Any, **gate: Any) -> Any:
         last = state["messages"][-1]
         return "review" if isinstance(last, AIMessage) and last.tool_calls else END
 
-    review = approval_node(cs, workflow="refunds", action="issue_refund", payload=tool_call_args,
-                           summary=lambda s: f"Refund order {tool_call_args(s)['order_id']}",
-                           approved="refund", rejected="agent", on_decision=tool_call_update, **gate)
+    review = approval_node(
+        cs,
+        workflow="refunds",
+        action="issue_refund",
+        payload=tool_call_args,
+        summary=lambda s: f"Refund order {tool_call_args(s)['order_id']}",
+        approved="refund",
+        rejected="agent",
+        on_decision=tool_call_update,
+        **gate,
+    )
     builder = StateGraph(State)
     builder.add_node("agent", agent)
     builder.add_node("review", review, destinations=("refund", "agent"))

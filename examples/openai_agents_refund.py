@@ -29,13 +29,14 @@ class ScriptedModel(Model):
     async def get_response(self, system_instructions: Any, input: Any, *args: Any, **kwargs: Any) -> ModelResponse:
         outputs = [i for i in input if isinstance(i, dict) and i.get("type") == "function_call_output"]
         if not outputs:
-            call = ResponseFunctionToolCall(type="function_call", call_id="call_1", name="issue_refund",
-                                            arguments=json.dumps(self.refund))
+            call = ResponseFunctionToolCall(
+                type="function_call", call_id="call_1", name="issue_refund", arguments=json.dumps(self.refund)
+            )
             return ModelResponse(output=[call], usage=Usage(), response_id=None)
-        text = ResponseOutputText(type="output_text", text=f"Refund tool said: {outputs[-1]['output']}",
-                                  annotations=[])
-        message = ResponseOutputMessage(id="msg_1", type="message", role="assistant", status="completed",
-                                        content=[text])
+        text = ResponseOutputText(type="output_text", text=f"Refund tool said: {outputs[-1]['output']}", annotations=[])
+        message = ResponseOutputMessage(
+            id="msg_1", type="message", role="assistant", status="completed", content=[text]
+        )
         return ModelResponse(output=[message], usage=Usage(), response_id=None)
 
     def stream_response(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
@@ -45,8 +46,12 @@ class ScriptedModel(Model):
 def build_agent(cs: Countersign, model: Model | str) -> Agent:
     """A support agent with one tool, guarded by the `refunds/issue_refund` policy."""
 
-    @guarded_tool(cs, workflow="refunds", action="issue_refund",
-                  summary=lambda order_id, amount, currency, reason: f"Refund {amount} {currency} on {order_id}")
+    @guarded_tool(
+        cs,
+        workflow="refunds",
+        action="issue_refund",
+        summary=lambda order_id, amount, currency, reason: f"Refund {amount} {currency} on {order_id}",
+    )
     def issue_refund(order_id: str, amount: float, currency: str, reason: str) -> str:
         """Refund an order to the original payment method.
 

@@ -38,8 +38,11 @@ def pg_schema_url() -> Iterator[str]:
     try:
         conn = psycopg.connect(plain, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is required for these tests and is unreachable at {PG_URL} ({exc}). "
-                    "Start it or set COUNTERSIGN_TEST_PG_URL.", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is required for these tests and is unreachable at {PG_URL} ({exc}). "
+            "Start it or set COUNTERSIGN_TEST_PG_URL.",
+            pytrace=False,
+        )
     with conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in PG_URL else "?"

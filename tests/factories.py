@@ -61,11 +61,14 @@ def write_policies(directory: Path, *, webhook_url: str = "http://127.0.0.1:9/ho
     return directory
 
 
-def make_services(db_url: str, policies_dir: Path, *, clock: Clock | None = None,
-                  env: dict[str, str] | None = None, **settings: Any) -> Services:
+def make_services(
+    db_url: str, policies_dir: Path, *, clock: Clock | None = None, env: dict[str, str] | None = None, **settings: Any
+) -> Services:
     """Services on a migrated database, with injected clock and connector secrets."""
     cfg = Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings)
-    svc = build_services(cfg, clock=clock, connector_context=ConnectorContext(env=env or {"PAYOUT_SECRET": WEBHOOK_SECRET}))
+    svc = build_services(
+        cfg, clock=clock, connector_context=ConnectorContext(env=env or {"PAYOUT_SECRET": WEBHOOK_SECRET})
+    )
     migrate.upgrade(svc.engine)
     return svc
 
@@ -77,8 +80,12 @@ def add_agent(svc: Services, name: str = "agent-1", scopes: tuple[str, ...] = ("
 
 def proposal(**overrides: Any) -> dict[str, Any]:
     """A valid proposal body for payouts:send needing one approval."""
-    body: dict[str, Any] = {"workflow": "payouts", "action": "send", "summary": "Pay Alice for October",
-                            "payload": {"to": "alice@example.com", "amount": 120, "memo": "October invoice"}}
+    body: dict[str, Any] = {
+        "workflow": "payouts",
+        "action": "send",
+        "summary": "Pay Alice for October",
+        "payload": {"to": "alice@example.com", "amount": 120, "memo": "October invoice"},
+    }
     body.update(overrides)
     return body
 

@@ -17,8 +17,8 @@ from bot.app import create_app
 from bot.clock import FakeClock
 from bot.fakeslack import BackgroundServer
 from bot.flow import decide, lifecycle
-from bot.flow.edit import edit
 from bot.flow.context import Services
+from bot.flow.edit import edit
 from bot.store import proposals
 from bot.store.db import read_scope
 from bot.store.models import Proposal as Row
@@ -103,7 +103,7 @@ class Human:
                     return
                 time.sleep(0.02)
             raise AssertionError("no pending proposal appeared")
-        except BaseException as exc:  # surfaced by join(), so a failed click fails the test
+        except BaseException as exc:  # noqa: BLE001 - surfaced by join(), so a failed click fails the test
             self.errors.append(exc)
 
     def _act(self, act: Act, pid: str) -> None:

@@ -29,7 +29,7 @@ def _readiness(svc: Services, slack_check: object) -> dict[str, str]:
         ping(svc.engine)
         checks["database"] = "ok"
         checks["migrations"] = "ok" if migrate.is_current(svc.engine) else "pending: run `countersign migrate`"
-    except Exception as exc:  # readiness reports every problem instead of failing on the first
+    except Exception as exc:  # noqa: BLE001 - readiness reports every problem instead of failing on the first
         checks["database"] = f"unreachable: {str(exc).splitlines()[0]}"
     if callable(slack_check):
         checks["slack"] = slack_check()
@@ -60,6 +60,6 @@ async def metrics(request: Request, svc: ServicesDep) -> Response:
     """Prometheus exposition."""
     try:
         await run_in_threadpool(_refresh_backlog, request, svc)
-    except Exception as exc:  # metrics must still answer while the database is down
+    except Exception as exc:  # noqa: BLE001 - metrics must still answer while the database is down
         log.warning("metrics: could not read the due-work backlog", error=str(exc).splitlines()[0])
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -29,10 +29,16 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
-    for code, text in [(401, "Missing, unknown or revoked token"), (403, "Outside the token's scopes"),
-                       (404, "Unknown workflow, action or proposal"), (409, "Conflict with stored state"),
-                       (413, "Body too large"), (415, "Body is not JSON"), (422, "Invalid request shape"),
-                       (503, "Database unavailable; retry after the Retry-After header")]
+    for code, text in [
+        (401, "Missing, unknown or revoked token"),
+        (403, "Outside the token's scopes"),
+        (404, "Unknown workflow, action or proposal"),
+        (409, "Conflict with stored state"),
+        (413, "Body too large"),
+        (415, "Body is not JSON"),
+        (422, "Invalid request shape"),
+        (503, "Database unavailable; retry after the Retry-After header"),
+    ]
 }
 
 
@@ -71,8 +77,11 @@ def install(app: FastAPI) -> None:
     async def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
             log.warning("database unavailable", path=request.url.path, error=str(exc).splitlines()[0])
-            return JSONResponse(_body("DatabaseUnavailable", "the database is unavailable; try again shortly"),
-                                status_code=503, headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)})
+            return JSONResponse(
+                _body("DatabaseUnavailable", "the database is unavailable; try again shortly"),
+                status_code=503,
+                headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+            )
         return _incident(request)
 
     @app.exception_handler(Exception)
@@ -86,8 +95,9 @@ def _incident(request: Request) -> JSONResponse:
     """Log the exception being handled with an id, and answer 500 with that id."""
     incident = uuid.uuid4().hex[:12]
     log.exception("unhandled error", path=request.url.path, incident=incident)
-    return JSONResponse(_body("InternalError", f"internal error; quote incident {incident} to the operator"),
-                        status_code=500)
+    return JSONResponse(
+        _body("InternalError", f"internal error; quote incident {incident} to the operator"), status_code=500
+    )
 
 
 class BodyGuard:
@@ -97,8 +107,11 @@ class BodyGuard:
         self.app, self.max_bytes, self.prefix = app, max_bytes, prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"} \
-                or not scope["path"].startswith(self.prefix):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in {"POST", "PUT", "PATCH"}
+            or not scope["path"].startswith(self.prefix)
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
@@ -109,7 +122,9 @@ class BodyGuard:
         has_body = (declared not in {None, "0"}) or "transfer-encoding" in headers
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if has_body and media != "application/json" and not media.endswith("+json"):
-            await self._reject(send, 415, "UnsupportedMediaType", "send the body as JSON (Content-Type: application/json)")
+            await self._reject(
+                send, 415, "UnsupportedMediaType", "send the body as JSON (Content-Type: application/json)"
+            )
             return
         body = await self._read_limited(receive)
         if body is None:  # chunked uploads carry no Content-Length; the limit holds while reading

@@ -15,9 +15,9 @@ from bot.api.problems import ERROR_RESPONSES
 from bot.errors import NotFound
 from bot.flow import intake, lifecycle, results
 from bot.flow.agents import authenticate
-from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic, load_public
+from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
 from bot.store import proposals
 from bot.store.db import read_scope
 
@@ -31,22 +31,30 @@ def _created(request: Request, view: ProposalPublic, created: bool) -> Response:
     return Response(view.model_dump_json(), status_code=201 if created else 200, media_type="application/json")
 
 
-@router.post("/proposals", response_model=ProposalPublic, status_code=201,
-             responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}})
-async def create_proposal(request: Request, req: ProposalRequest, svc: ServicesDep,
-                          authorization: BearerHeader = None) -> Response:
+@router.post(
+    "/proposals",
+    response_model=ProposalPublic,
+    status_code=201,
+    responses={200: {"model": ProposalPublic, "description": "Repeat of an idempotency key: the original"}},
+)
+async def create_proposal(
+    request: Request, req: ProposalRequest, svc: ServicesDep, authorization: BearerHeader = None
+) -> Response:
     """Propose an action. The policy routes it: auto, needs approval, or deny."""
     # The hot path: authenticate and store in one trip to the threadpool (a dependency would be a second one).
-    return _created(request, *await run_in_threadpool(
-        lambda: intake.submit(svc, agent=authenticate(svc, authorization), req=req)))
+    return _created(
+        request, *await run_in_threadpool(lambda: intake.submit(svc, agent=authenticate(svc, authorization), req=req))
+    )
 
 
 @router.post("/handoffs", response_model=ProposalPublic, status_code=201, tags=["handoffs"])
-async def create_handoff(request: Request, req: HandoffRequest, svc: ServicesDep,
-                         authorization: BearerHeader = None) -> Response:
+async def create_handoff(
+    request: Request, req: HandoffRequest, svc: ServicesDep, authorization: BearerHeader = None
+) -> Response:
     """Hand a case the agent cannot handle to humans (posted with a Take-it button)."""
-    return _created(request, *await run_in_threadpool(
-        lambda: intake.handoff(svc, agent=authenticate(svc, authorization), req=req)))
+    return _created(
+        request, *await run_in_threadpool(lambda: intake.handoff(svc, agent=authenticate(svc, authorization), req=req))
+    )
 
 
 def _own(svc: Services, proposal_id: str, agent: str) -> ProposalPublic:
@@ -65,8 +73,9 @@ async def get_proposal(proposal_id: str, svc: ServicesDep, agent: AgentDep) -> P
 
 
 @router.get("/proposals/{proposal_id}/wait", response_model=ProposalPublic)
-async def wait_for_decision(proposal_id: str, svc: ServicesDep, agent: AgentDep,
-                            timeout: Annotated[float, Query(ge=0, le=120)] = 30) -> ProposalPublic:
+async def wait_for_decision(
+    proposal_id: str, svc: ServicesDep, agent: AgentDep, timeout: Annotated[float, Query(ge=0, le=120)] = 30
+) -> ProposalPublic:
     """Long-poll until the proposal has a final decision or `timeout` seconds pass; returns the current state."""
     deadline = time.monotonic() + timeout
     while True:
@@ -85,5 +94,8 @@ async def cancel_proposal(proposal_id: str, svc: ServicesDep, agent: AgentDep) -
 @router.post("/proposals/{proposal_id}/result", response_model=ProposalPublic)
 async def report_result(proposal_id: str, report: ResultReport, svc: ServicesDep, agent: AgentDep) -> ProposalPublic:
     """Report the outcome of an action the agent executed itself (`connector: callback`)."""
-    return await run_in_threadpool(lambda: results.report(svc, proposal_id=proposal_id, agent=agent.name,
-                                                          ok=report.ok, result=report.result, error=report.error))
+    return await run_in_threadpool(
+        lambda: results.report(
+            svc, proposal_id=proposal_id, agent=agent.name, ok=report.ok, result=report.result, error=report.error
+        )
+    )

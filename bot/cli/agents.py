@@ -17,8 +17,9 @@ app = typer.Typer(help="Create, list and revoke agent API tokens.", no_args_is_h
 @app.command("add")
 def add(
     name: str = typer.Argument(..., help="A name for the agent, e.g. support-bot."),
-    scope: list[str] = typer.Option(..., "--scope", "-s",
-                                    help="WORKFLOW or WORKFLOW:ACTION the agent may propose; repeat for several."),
+    scope: list[str] = typer.Option(
+        ..., "--scope", "-s", help="WORKFLOW or WORKFLOW:ACTION the agent may propose; repeat for several."
+    ),
 ) -> None:
     """Create an agent and print its token [bold]once[/] (only a hash is stored).
 
@@ -44,8 +45,13 @@ def list_agents() -> None:
     table = Table("name", "token", "scopes", "created", "revoked")
     with session_scope(svc.engine) as s:
         for a in agent_store.all_agents(session=s):
-            table.add_row(a.name, f"{a.token_prefix}…", ", ".join(a.scopes), f"{a.created_at:%Y-%m-%d %H:%M}",
-                          f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "")
+            table.add_row(
+                a.name,
+                f"{a.token_prefix}…",
+                ", ".join(a.scopes),
+                f"{a.created_at:%Y-%m-%d %H:%M}",
+                f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "",
+            )
     console.print(table)
 
 

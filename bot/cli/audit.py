@@ -33,6 +33,12 @@ def show(proposal_id: str = typer.Argument(..., help="Proposal id.")) -> None:
     table = Table("seq", "at", "actor", "action", "before → after", "reason")
     with session_scope(svc.engine) as s:
         for e in audit_store.for_proposal(session=s, proposal_id=proposal_id):
-            table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action,
-                          f"{e.before or ''} → {e.after or ''}", e.reason or "")
+            table.add_row(
+                str(e.seq),
+                f"{e.at:%Y-%m-%d %H:%M:%S}",
+                e.actor,
+                e.action,
+                f"{e.before or ''} → {e.after or ''}",
+                e.reason or "",
+            )
     console.print(table)

@@ -41,5 +41,5 @@ def services_or_exit(settings: Settings, *, migrate_db: bool = True) -> Services
         return svc
     except CountersignError as exc:
         fail(exc.message, 2)
-    except Exception as exc:  # database down, bad URL: say which setting to look at
+    except Exception as exc:  # noqa: BLE001 - database down, bad URL: say which setting to look at
         fail(f"DATABASE_URL: cannot use the database ({str(exc).splitlines()[0]})", 2)

@@ -26,7 +26,7 @@ def list_connectors() -> None:
         try:
             cls = registry.connector_class(name)
             installed.add_row(name, f"{cls.__module__}.{cls.__qualname__}", "[green]ok[/]")
-        except Exception as exc:  # show a broken plugin instead of failing the whole listing
+        except Exception as exc:  # noqa: BLE001 - show a broken plugin instead of failing the whole listing
             installed.add_row(name, "?", f"[red]{exc}[/]")
     console.print(installed)
     try:

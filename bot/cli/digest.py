@@ -31,8 +31,11 @@ def digest(
     except CountersignError as exc:
         fail(exc.message, 2)
     if not dry_run and not _attach_slack(svc):
-        fail("Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post digests, "
-             "or add --dry-run to print them here", 2)
+        fail(
+            "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post digests, "
+            "or add --dry-run to print them here",
+            2,
+        )
     for name in names:
         if dry_run:
             print_report(console, flow.preview(svc, period=period, workflow=name))

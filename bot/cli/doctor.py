@@ -82,8 +82,10 @@ def _settings(report: Report) -> Settings | None:
     try:
         settings = load_settings()
     except CountersignError as exc:
-        report.problem(f"settings do not load: {exc.message}", "set the variable in the environment or in ./.env "
-                                                               "(README, Configuration); nothing else can be checked")
+        report.problem(
+            f"settings do not load: {exc.message}",
+            "set the variable in the environment or in ./.env (README, Configuration); nothing else can be checked",
+        )
         return None
     report.ok("settings load from the environment")
     return settings
@@ -94,12 +96,16 @@ def _policies(report: Report, settings: Settings) -> PolicySet | None:
         policies = load_policies(settings.policies_dir)
     except PolicyFileError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        report.problem(f"policies in {settings.policies_dir} do not load ({first})",
-                       "run `countersign policy check` and fix each line it lists")
+        report.problem(
+            f"policies in {settings.policies_dir} do not load ({first})",
+            "run `countersign policy check` and fix each line it lists",
+        )
         return None
     if not policies.workflows:
-        report.problem(f"no workflow policies in {settings.policies_dir}",
-                       "point COUNTERSIGN_POLICIES at your policy folder, or copy one from policies/")
+        report.problem(
+            f"no workflow policies in {settings.policies_dir}",
+            "point COUNTERSIGN_POLICIES at your policy folder, or copy one from policies/",
+        )
         return None
     report.ok(f"{len(policies.workflows)} workflow(s) load from {settings.policies_dir}")
     return policies
@@ -114,21 +120,26 @@ def _database(report: Report, settings: Settings) -> Engine | None:
     shown = settings.database_url.split("@")[-1]  # never print a password
     path = make_url(settings.database_url).database if settings.database_url.startswith("sqlite") else None
     if path and path != ":memory:" and not Path(path).exists():  # connecting would create an empty file
-        report.problem(f"database file {path} does not exist",
-                       "check DATABASE_URL, or run `countersign migrate` to create it")
+        report.problem(
+            f"database file {path} does not exist", "check DATABASE_URL, or run `countersign migrate` to create it"
+        )
         return None
     try:
         engine = make_engine(settings.database_url)
         ping(engine)
-    except Exception as exc:  # any driver error means the same thing to the operator
-        report.problem(f"database {shown} is unreachable ({str(exc).splitlines()[0]})",
-                       "check DATABASE_URL and that the database server is running and accepts this user")
+    except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the operator
+        report.problem(
+            f"database {shown} is unreachable ({str(exc).splitlines()[0]})",
+            "check DATABASE_URL and that the database server is running and accepts this user",
+        )
         return None
     current, head = migrate.current_revision(engine), migrate.head_revision()
     if current != head:
         state = "empty" if current is None else f"at revision {current}"
-        report.problem(f"database {shown} is {state}; this version needs {head}",
-                       "run `countersign migrate` (the service also migrates when it starts)")
+        report.problem(
+            f"database {shown} is {state}; this version needs {head}",
+            "run `countersign migrate` (the service also migrates when it starts)",
+        )
         engine.dispose()
         return None  # the remaining database checks need the current schema
     report.ok(f"database {shown} is reachable and migrated ({head})")
@@ -144,8 +155,10 @@ def _dead_work(report: Report, engine: Engine, days: int) -> None:
         items = due.dead(session=s, since=since)
     for item in items:
         about = f" for proposal {item.proposal_id}" if item.proposal_id else ""
-        report.problem(f"{item.kind}{about} gave up after {item.attempts} attempt(s): {item.last_error}",
-                       DEAD_FIXES.get(item.kind, "fix the cause in the error; the item will not be retried by itself"))
+        report.problem(
+            f"{item.kind}{about} gave up after {item.attempts} attempt(s): {item.last_error}",
+            DEAD_FIXES.get(item.kind, "fix the cause in the error; the item will not be retried by itself"),
+        )
     if not items:
         report.ok("no failed background work" + (f" in the last {days} days" if days > 0 else ""))
 
@@ -158,7 +171,9 @@ def _connectors(report: Report, policies: PolicySet) -> None:
         for act in wf.actions.values():
             for name in registry.missing_secrets(act.connector_config, os.environ):
                 bad += 1
-                report.problem(f"{wf.name}/{act.name}: the {act.connector_type} connector needs {name}, which is "
-                               "not set", f"set {name} in the service's environment (a secret: not in the policy)")
+                report.problem(
+                    f"{wf.name}/{act.name}: the {act.connector_type} connector needs {name}, which is not set",
+                    f"set {name} in the service's environment (a secret: not in the policy)",
+                )
     if not bad:
         report.ok("every connector has its secrets")

@@ -25,12 +25,16 @@ def check_slack(report: Report, settings: Settings, policies: PolicySet | None, 
     try:
         auth = client.auth_test()
     except SlackApiError as exc:
-        report.problem(f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}",
-                       "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page")
+        report.problem(
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}",
+            "copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page",
+        )
         return
-    except Exception as exc:  # DNS, refused connection, TLS: all mean Slack is out of reach from here
-        report.problem(f"cannot reach Slack at {settings.slack_api_url} ({exc})",
-                       "check the network (or SLACK_API_URL if you changed it)")
+    except Exception as exc:  # noqa: BLE001 - DNS, refused connection, TLS: all mean Slack is out of reach from here
+        report.problem(
+            f"cannot reach Slack at {settings.slack_api_url} ({exc})",
+            "check the network (or SLACK_API_URL if you changed it)",
+        )
         return
     bot = str(auth.get("user") or "countersign")
     report.ok(f"Slack token works: @{bot} in {auth.get('team')}")
@@ -60,9 +64,11 @@ def _scopes(report: Report, headers: Any, manifest: Path) -> None:
     granted = {s.strip() for s in str(raw).split(",") if s.strip()}
     missing = sorted(wanted - granted)
     if missing:
-        report.problem(f"the token lacks scopes from {manifest}: {', '.join(missing)}",
-                       "add them under OAuth & Permissions (or update the app from the manifest), then reinstall "
-                       "the app to the workspace")
+        report.problem(
+            f"the token lacks scopes from {manifest}: {', '.join(missing)}",
+            "add them under OAuth & Permissions (or update the app from the manifest), then reinstall "
+            "the app to the workspace",
+        )
     else:
         report.ok(f"the token has every scope {manifest} asks for")
 
@@ -108,15 +114,16 @@ def _channel(report: Report, client: WebClient, bot: str, cid: str, uses: list[s
         ch = client.conversations_info(channel=cid)["channel"]
     except SlackApiError as exc:
         if not _missing_scope(report, exc, f"channel {cid}"):
-            report.problem(f"channel {cid} ({_where(uses)}) cannot be seen: {exc.response.get('error')}",
-                           f"check the id in the policy; if it is private, invite @{bot} to it")
+            report.problem(
+                f"channel {cid} ({_where(uses)}) cannot be seen: {exc.response.get('error')}",
+                f"check the id in the policy; if it is private, invite @{bot} to it",
+            )
         return
     name = ch.get("name", cid)
     if ch.get("is_archived"):
         report.problem(f"#{name} ({cid}, {_where(uses)}) is archived", "unarchive it or use another channel")
     elif not ch.get("is_member"):
-        report.problem(f"@{bot} is not in #{name} ({cid}), used by {_where(uses)}",
-                       f"type `/invite @{bot}` in #{name}")
+        report.problem(f"@{bot} is not in #{name} ({cid}), used by {_where(uses)}", f"type `/invite @{bot}` in #{name}")
     else:
         report.ok(f"@{bot} is in #{name}")
 
@@ -126,12 +133,16 @@ def _group(report: Report, client: WebClient, gid: str, uses: list[str]) -> None
         members = client.usergroups_users_list(usergroup=gid)["users"]
     except SlackApiError as exc:
         if not _missing_scope(report, exc, f"user group {gid}"):
-            report.problem(f"user group {gid} ({_where(uses)}) cannot be resolved: {exc.response.get('error')}",
-                           "check the id in the policy (Slack: the group's profile, Copy group ID)")
+            report.problem(
+                f"user group {gid} ({_where(uses)}) cannot be resolved: {exc.response.get('error')}",
+                "check the id in the policy (Slack: the group's profile, Copy group ID)",
+            )
         return
     if not members:
-        report.problem(f"user group {gid} ({_where(uses)}) has no members, so nobody from it can decide",
-                       "add people to the group in Slack, or list approvers by user id")
+        report.problem(
+            f"user group {gid} ({_where(uses)}) has no members, so nobody from it can decide",
+            "add people to the group in Slack, or list approvers by user id",
+        )
     else:
         report.ok(f"user group {gid} resolves to {len(members)} member(s)")
 
@@ -141,11 +152,15 @@ def _user(report: Report, client: WebClient, uid: str, uses: list[str]) -> None:
         user = client.users_info(user=uid)["user"]
     except SlackApiError as exc:
         if not _missing_scope(report, exc, f"user {uid}"):
-            report.problem(f"user {uid} ({_where(uses)}) cannot be found: {exc.response.get('error')}",
-                           "check the id in the policy (Slack: the person's profile, Copy member ID)")
+            report.problem(
+                f"user {uid} ({_where(uses)}) cannot be found: {exc.response.get('error')}",
+                "check the id in the policy (Slack: the person's profile, Copy member ID)",
+            )
         return
     if user.get("deleted"):
-        report.problem(f"user {uid} ({user.get('name')}, {_where(uses)}) is deactivated",
-                       "replace them in the policy so their approvals and escalations reach someone")
+        report.problem(
+            f"user {uid} ({user.get('name')}, {_where(uses)}) is deactivated",
+            "replace them in the policy so their approvals and escalations reach someone",
+        )
     else:
         report.ok(f"user {uid} is @{user.get('name')}")

@@ -10,7 +10,7 @@ from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, sand
 app = typer.Typer(
     name="countersign",
     help="Countersign: the human-approval layer between AI agents and the systems they act on.\n\n"
-         "Configuration comes from environment variables (and ./.env); see README.md, 'Configuration'.",
+    "Configuration comes from environment variables (and ./.env); see README.md, 'Configuration'.",
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
@@ -35,6 +35,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                       help="Print the version and exit.")) -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
     """Countersign command line."""

@@ -16,8 +16,10 @@ class Transport(StrEnum):
 
 
 def mcp(
-    transport: Transport = typer.Option(Transport.stdio, help="stdio (the MCP client starts this command) or http "
-                                                              "(streamable HTTP at http://HOST:PORT/mcp)."),
+    transport: Transport = typer.Option(
+        Transport.stdio,
+        help="stdio (the MCP client starts this command) or http (streamable HTTP at http://HOST:PORT/mcp).",
+    ),
     host: str = typer.Option("127.0.0.1", help="Interface for --transport http."),
     port: int = typer.Option(8765, help="TCP port for --transport http."),
 ) -> None:
@@ -29,8 +31,11 @@ def mcp(
     url, token = os.environ.get("COUNTERSIGN_URL", ""), os.environ.get("COUNTERSIGN_TOKEN", "")
     missing = [n for n, v in (("COUNTERSIGN_URL", url), ("COUNTERSIGN_TOKEN", token)) if not v]
     if missing:
-        fail(f"{' and '.join(missing)} must be set (the service URL, and an agent token from "
-             "`countersign agents add NAME --scope WORKFLOW`)", 2)
+        fail(
+            f"{' and '.join(missing)} must be set (the service URL, and an agent token from "
+            "`countersign agents add NAME --scope WORKFLOW`)",
+            2,
+        )
     try:
         from countersign.client import AsyncCountersign
         from countersign.mcp_server import build_server

@@ -32,8 +32,10 @@ def serve(
         fail(exc.message, 2)
     console.print(f"Countersign listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     if not settings.slack_enabled:
-        console.print("[yellow]Slack is not configured[/]: approval messages stay queued until SLACK_BOT_TOKEN and "
-                      "SLACK_SIGNING_SECRET are set (or try `countersign sandbox`).")
+        console.print(
+            "[yellow]Slack is not configured[/]: approval messages stay queued until SLACK_BOT_TOKEN and "
+            "SLACK_SIGNING_SECRET are set (or try `countersign sandbox`)."
+        )
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 

@@ -52,9 +52,11 @@ def report(
 def _summary(stats: Stats) -> str:
     from bot.digest import formatting
 
-    return (f"{stats.total:,} proposals: {stats.by_route.get('auto', 0):,} the policy would auto-approve, "
-            f"{stats.human_routed:,} sent to people, {stats.by_route.get('deny', 0):,} denied; "
-            f"time to decision p50 {formatting.minutes(stats.metric('p50_minutes_to_decision'))}.")
+    return (
+        f"{stats.total:,} proposals: {stats.by_route.get('auto', 0):,} the policy would auto-approve, "
+        f"{stats.human_routed:,} sent to people, {stats.by_route.get('deny', 0):,} denied; "
+        f"time to decision p50 {formatting.minutes(stats.metric('p50_minutes_to_decision'))}."
+    )
 
 
 def _window(month: str | None, since: str | None, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime, str]:

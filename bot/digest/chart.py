@@ -12,10 +12,14 @@ from typing import Any
 from bot.digest.report import DigestReport
 
 OUTCOMES = [  # stacking order and colours (colour-blind friendly)
-    ("auto", "Auto-approved", "#56B4E9"), ("approved", "Approved", "#009E73"),
-    ("edited", "Approved with edits", "#F0E442"), ("rejected", "Rejected", "#D55E00"),
-    ("expired", "Expired", "#999999"), ("denied", "Denied by policy", "#CC79A7"), ("other", "Other", "#E0E0E0"),
-]  # fmt: skip
+    ("auto", "Auto-approved", "#56B4E9"),
+    ("approved", "Approved", "#009E73"),
+    ("edited", "Approved with edits", "#F0E442"),
+    ("rejected", "Rejected", "#D55E00"),
+    ("expired", "Expired", "#999999"),
+    ("denied", "Denied by policy", "#CC79A7"),
+    ("other", "Other", "#E0E0E0"),
+]
 
 
 def daily_png(report: DigestReport) -> bytes:

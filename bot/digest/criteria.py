@@ -12,7 +12,11 @@ from bot.digest.figures import Stats
 from bot.policy import SuccessCriterion
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
 }
 NOT_MEASURED_IN_SHADOW = frozenset({"execution_failure_rate"})  # nothing executes in shadow mode
 
@@ -32,9 +36,10 @@ class Judgement(BaseModel):
         return {True: "✅", False: "❌", None: "➖"}[self.met]
 
     def line(self) -> str:
-        """"✅ approval rate 93.8% (target ≥ 90%)"."""
+        """ "✅ approval rate 93.8% (target ≥ 90%)"."""
         value = formatting.metric_value(self.metric, self.value) if self.value is not None else "no data"
-        return f"{self.mark} {formatting.label(self.metric)} {value} (target {formatting.target(self.metric, self.op, self.target)})"
+        goal = formatting.target(self.metric, self.op, self.target)
+        return f"{self.mark} {formatting.label(self.metric)} {value} (target {goal})"
 
 
 def judge(criteria: Sequence[SuccessCriterion], stats: Stats, *, shadow: bool = False) -> list[Judgement]:

@@ -35,12 +35,12 @@ def metric_value(metric: str, value: float | None) -> str:
 
 
 def target(metric: str, op: str, goal: float) -> str:
-    """"≥ 90%" or "≤ 60 min"."""
+    """ "≥ 90%" or "≤ 60 min"."""
     return f"{OPS.get(op, op)} {metric_value(metric, goal)}"
 
 
 def delta(metric: str, now: float | None, before: float | None) -> str:
-    """"▲ 4.2 pts" / "▼ 12 min" / "= same" versus last month, or "" when either month has no figure."""
+    """ "▲ 4.2 pts" / "▼ 12 min" / "= same" versus last month, or "" when either month has no figure."""
     if now is None or before is None:
         return ""
     change = now - before
@@ -52,12 +52,12 @@ def delta(metric: str, now: float | None, before: float | None) -> str:
 
 
 def count_delta(now: int, before: int) -> str:
-    """"▲ 12" / "▼ 3" / "= same" for counts."""
+    """ "▲ 12" / "▼ 3" / "= same" for counts."""
     if now == before:
         return "= same"
     return f"{'▲' if now > before else '▼'} {abs(now - before):,}"
 
 
 def label(metric: str) -> str:
-    """"p90_minutes_to_decision" -> "p90 minutes to decision"."""
+    """ "p90_minutes_to_decision" -> "p90 minutes to decision"."""
     return metric.replace("_", " ")

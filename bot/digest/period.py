@@ -36,12 +36,12 @@ class Period:
 
     @property
     def key(self) -> str:
-        """"YYYY-MM", the form stored in DigestRun.period."""
+        """ "YYYY-MM", the form stored in DigestRun.period."""
         return f"{self.year:04d}-{self.month:02d}"
 
     @property
     def label(self) -> str:
-        """"October 2026"."""
+        """ "October 2026"."""
         return date(self.year, self.month, 1).strftime("%B %Y")
 
     def previous(self) -> Period:

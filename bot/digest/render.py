@@ -47,8 +47,10 @@ def parse_review_value(value: str) -> tuple[str, str]:
 
 def digest_text(report: DigestReport) -> str:
     """The notification text (also what screen readers and old clients show)."""
-    return (f"<@{report.owner}> monthly digest of {escape(report.workflow)} for {report.label}: "
-            f"{report.current.total:,} proposals")
+    return (
+        f"<@{report.owner}> monthly digest of {escape(report.workflow)} for {report.label}: "
+        f"{report.current.total:,} proposals"
+    )
 
 
 def digest_blocks(report: DigestReport) -> list[Block]:
@@ -59,10 +61,20 @@ def digest_blocks(report: DigestReport) -> list[Block]:
         _section(_intro(report)),
     ]
     if not report.is_empty:
-        blocks += [_section("*Volume*", _volume_fields(cur, prev)), _section(*_decisions(cur, prev)),
-                   _section("*Speed and follow-up*", _speed_fields(cur, prev))]
-        blocks += [b for b in (_ranked("Top execution errors", cur.top_errors),
-                               _ranked("Top rejection reasons", cur.top_reasons), _shadow(report)) if b]
+        blocks += [
+            _section("*Volume*", _volume_fields(cur, prev)),
+            _section(*_decisions(cur, prev)),
+            _section("*Speed and follow-up*", _speed_fields(cur, prev)),
+        ]
+        blocks += [
+            b
+            for b in (
+                _ranked("Top execution errors", cur.top_errors),
+                _ranked("Top rejection reasons", cur.top_reasons),
+                _shadow(report),
+            )
+            if b
+        ]
     blocks += [DividerBlock(), _criteria(report), _suggestions(report), _footer(report), _review(report)]
     return [b for b in blocks if b is not None][:MAX_BLOCKS]
 
@@ -75,16 +87,22 @@ def _section(text: str, fields: list[str] | None = None) -> SectionBlock:
 def _intro(r: DigestReport) -> str:
     mode = " · *SHADOW* (nothing executes)" if r.mode == "shadow" else ""
     if r.is_empty:
-        return (f"<@{r.owner}> *{escape(r.workflow)}* had no proposals in {r.label}{mode}. "
-                "If the agent should have been busy, check that it still reaches Countersign.")
-    return (f"<@{r.owner}> here is {r.label} for *{escape(r.workflow)}*{mode}: "
-            f"*{r.current.total:,}* proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month).")
+        return (
+            f"<@{r.owner}> *{escape(r.workflow)}* had no proposals in {r.label}{mode}. "
+            "If the agent should have been busy, check that it still reaches Countersign."
+        )
+    return (
+        f"<@{r.owner}> here is {r.label} for *{escape(r.workflow)}*{mode}: "
+        f"*{r.current.total:,}* proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month)."
+    )
 
 
 def _volume_fields(cur: Stats, prev: Stats) -> list[str]:
     names = {"auto": "Auto-approved", "approve": "Sent to people", "deny": "Denied by policy"}
-    fields = [f"*{label}*\n{cur.by_route.get(k, 0):,}  {_count_change(cur.by_route, prev.by_route, k)}"
-              for k, label in names.items()]
+    fields = [
+        f"*{label}*\n{cur.by_route.get(k, 0):,}  {_count_change(cur.by_route, prev.by_route, k)}"
+        for k, label in names.items()
+    ]
     if cur.by_kind.get("handoff"):
         fields.append(f"*Handoffs*\n{cur.by_kind['handoff']:,} ({cur.handoffs_taken:,} taken)")
     return fields
@@ -95,25 +113,35 @@ def _count_change(now: dict[str, int], before: dict[str, int], key: str) -> str:
 
 
 def _decisions(cur: Stats, prev: Stats) -> tuple[str, list[str]]:
-    rows = [("approval_rate", "Approved", cur.approved_unedited + cur.approved_edited),
-            ("unedited_approval_rate", "…unedited", cur.approved_unedited),
-            ("edit_rate", "…with edits", cur.approved_edited), ("rejection_rate", "Rejected", cur.rejected),
-            ("expiry_rate", "Expired", cur.expired), ("cancel_rate", "Cancelled", cur.cancelled)]
-    fields = [f"*{label}*\n{formatting.percent(cur.metric(m))} ({n:,})  {formatting.delta(m, cur.metric(m), prev.metric(m))}"
-              for m, label, n in rows]
+    rows = [
+        ("approval_rate", "Approved", cur.approved_unedited + cur.approved_edited),
+        ("unedited_approval_rate", "…unedited", cur.approved_unedited),
+        ("edit_rate", "…with edits", cur.approved_edited),
+        ("rejection_rate", "Rejected", cur.rejected),
+        ("expiry_rate", "Expired", cur.expired),
+        ("cancel_rate", "Cancelled", cur.cancelled),
+    ]
+    fields = [
+        f"*{label}*\n{formatting.percent(cur.metric(m))} ({n:,})  {formatting.delta(m, cur.metric(m), prev.metric(m))}"
+        for m, label, n in rows
+    ]
     pending = f", {cur.pending:,} still pending" if cur.pending else ""
     return f"*Decisions by people* ({cur.closed:,} closed{pending})", fields
 
 
 def _speed_fields(cur: Stats, prev: Stats) -> list[str]:
-    p50, p90 = "p50_minutes_to_decision", "p90_minutes_to_decision"
+    def speed(metric: str, label: str) -> str:
+        change = formatting.delta(metric, cur.metric(metric), prev.metric(metric))
+        return f"*Time to decision {label}*\n{formatting.minutes(cur.metric(metric))}  {change}"
+
     runs = cur.exec_succeeded + cur.exec_failed
     return [
-        f"*Time to decision p50*\n{formatting.minutes(cur.metric(p50))}  {formatting.delta(p50, cur.metric(p50), prev.metric(p50))}",
-        f"*Time to decision p90*\n{formatting.minutes(cur.metric(p90))}  {formatting.delta(p90, cur.metric(p90), prev.metric(p90))}",
+        speed("p50_minutes_to_decision", "p50"),
+        speed("p90_minutes_to_decision", "p90"),
         f"*Escalations*\n{cur.escalations:,} ({cur.escalated:,} proposals)  "
         f"{formatting.count_delta(cur.escalations, prev.escalations)}",
-        f"*Execution failures*\n{cur.exec_failed:,} of {runs:,}  {formatting.count_delta(cur.exec_failed, prev.exec_failed)}",
+        f"*Execution failures*\n{cur.exec_failed:,} of {runs:,}  "
+        f"{formatting.count_delta(cur.exec_failed, prev.exec_failed)}",
     ]
 
 
@@ -129,9 +157,11 @@ def _shadow(r: DigestReport) -> SectionBlock | None:
     if not (cur.shadow_decided or cur.shadow_expired):
         return None
     agree = formatting.percent(cur.metric("shadow_agreement_rate"))
-    return _section(f"*Shadow agreement* {agree}: of {cur.shadow_decided:,} decisions, people would have approved "
-                    f"{cur.shadow_agree:,} unedited, {cur.shadow_edited:,} with edits and rejected "
-                    f"{cur.shadow_rejected:,}; {cur.shadow_expired:,} expired unreviewed.")
+    return _section(
+        f"*Shadow agreement* {agree}: of {cur.shadow_decided:,} decisions, people would have approved "
+        f"{cur.shadow_agree:,} unedited, {cur.shadow_edited:,} with edits and rejected "
+        f"{cur.shadow_rejected:,}; {cur.shadow_expired:,} expired unreviewed."
+    )
 
 
 def _criteria(r: DigestReport) -> SectionBlock:
@@ -147,17 +177,34 @@ def _suggestions(r: DigestReport) -> SectionBlock | None:
 
 
 def _footer(r: DigestReport) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=(
-        f"Proposals created in {r.label} ({r.timezone}). Daily chart in the thread. "
-        f"Generated {_local(r.generated_at, r.timezone)}."))])
+    return ContextBlock(
+        elements=[
+            MarkdownTextObject(
+                text=(
+                    f"Proposals created in {r.label} ({r.timezone}). Daily chart in the thread. "
+                    f"Generated {_local(r.generated_at, r.timezone)}."
+                )
+            )
+        ]
+    )
 
 
 def _review(r: DigestReport) -> Block:
     if r.reviewed_by and r.reviewed_at:
-        return ContextBlock(block_id=Id.REVIEW_BLOCK, elements=[MarkdownTextObject(
-            text=f"✅ Reviewed by <@{escape(r.reviewed_by)}> on {_local(r.reviewed_at, r.timezone)}")])
-    return ActionsBlock(block_id=Id.REVIEW_BLOCK, elements=[ButtonElement(
-        text="Mark reviewed", action_id=Id.MARK_REVIEWED, value=review_value(r), style="primary")])
+        return ContextBlock(
+            block_id=Id.REVIEW_BLOCK,
+            elements=[
+                MarkdownTextObject(
+                    text=f"✅ Reviewed by <@{escape(r.reviewed_by)}> on {_local(r.reviewed_at, r.timezone)}"
+                )
+            ],
+        )
+    return ActionsBlock(
+        block_id=Id.REVIEW_BLOCK,
+        elements=[
+            ButtonElement(text="Mark reviewed", action_id=Id.MARK_REVIEWED, value=review_value(r), style="primary")
+        ],
+    )
 
 
 def _local(moment: datetime, zone: str) -> str:

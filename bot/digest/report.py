@@ -46,12 +46,21 @@ def build(engine: Engine, wf: WorkflowPolicy, period: Period, zone: ZoneInfo, no
     last = period.previous()
     with read_scope(engine) as session:  # a snapshot that never blocks writers on SQLite
         conn = session.connection()
-        current = stats.collect(conn, workflow=wf.name, start=period.start(zone), end=period.end(zone),
-                                days=period.day_starts(zone))
+        current = stats.collect(
+            conn, workflow=wf.name, start=period.start(zone), end=period.end(zone), days=period.day_starts(zone)
+        )
         previous = stats.collect(conn, workflow=wf.name, start=last.start(zone), end=last.end(zone), detail=False)
     return DigestReport(
-        workflow=wf.name, period=period.key, label=period.label, owner=wf.owner, review_channel=wf.review_channel,
-        mode=wf.mode, timezone=zone.key, generated_at=now, current=current, previous=previous,
+        workflow=wf.name,
+        period=period.key,
+        label=period.label,
+        owner=wf.owner,
+        review_channel=wf.review_channel,
+        mode=wf.mode,
+        timezone=zone.key,
+        generated_at=now,
+        current=current,
+        previous=previous,
         criteria=judge(wf.success_criteria, current, shadow=wf.mode == "shadow"),
         suggestions=suggest(wf, current, previous),
     )

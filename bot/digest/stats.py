@@ -21,13 +21,25 @@ P = Proposal.__table__.c  # type: ignore[attr-defined]  # the Core columns, for 
 HUMAN_DECIDED = ("approved", "rejected")
 TOP = 3
 OUTCOMES = ("approved_unedited", "approved_edited", "rejected", "expired", "cancelled", "pending")
-SHADOW_KEYS = {"approved_unedited": "shadow_agree", "approved_edited": "shadow_edited",
-               "rejected": "shadow_rejected", "expired": "shadow_expired"}
+SHADOW_KEYS = {
+    "approved_unedited": "shadow_agree",
+    "approved_edited": "shadow_edited",
+    "rejected": "shadow_rejected",
+    "expired": "shadow_expired",
+}
 TEXT_KEY = 200  # errors and reasons are grouped on their first 200 characters
 
 
-def collect(conn: Connection, *, workflow: str, start: datetime, end: datetime, mode: str | None = None,
-            days: list[datetime] | None = None, detail: bool = True) -> Stats:
+def collect(
+    conn: Connection,
+    *,
+    workflow: str,
+    start: datetime,
+    end: datetime,
+    mode: str | None = None,
+    days: list[datetime] | None = None,
+    detail: bool = True,
+) -> Stats:
     """Every figure of `workflow` for proposals created in [start, end) (`mode`: only live or shadow ones)."""
     # `days` (day starts plus the end) adds the per-day series; last month only serves the comparison, so the
     # caller passes detail=False there and skips two queries.
@@ -40,8 +52,9 @@ def collect(conn: Connection, *, workflow: str, start: datetime, end: datetime, 
     stats.p50_seconds, stats.p90_seconds = _percentiles(conn, where, stats.timed, (0.5, 0.9))
     if detail:
         stats.top_errors = _top(conn, where + [P.execution_status == "failed"], P.execution_error, lower=False)
-        stats.top_reasons = _top(conn, where + [P.status == "rejected", P.kind == "proposal"], P.decision_reason,
-                                 lower=True)
+        stats.top_reasons = _top(
+            conn, where + [P.status == "rejected", P.kind == "proposal"], P.decision_reason, lower=True
+        )
     if days:
         stats.daily = _daily(conn, where, days)
     return stats
@@ -50,11 +63,17 @@ def collect(conn: Connection, *, workflow: str, start: datetime, end: datetime, 
 def _grouped(where: list[Any]) -> Select[Any]:
     """One scan: counts by every dimension the digest needs, plus escalation and timing sums."""
     dims = [P.action, P.kind, P.route, P.status, P.edited, P.execution_status, P.mode, P.rule_index]
-    return (select(*dims, func.count().label("n"),
-                   func.coalesce(func.sum(P.escalations), 0).label("escalations"),
-                   func.sum(case((P.escalations > 0, 1), else_=0)).label("escalated"),
-                   func.sum(case((P.decision_seconds.is_not(None), 1), else_=0)).label("timed"))
-            .where(*where).group_by(*dims))
+    return (
+        select(
+            *dims,
+            func.count().label("n"),
+            func.coalesce(func.sum(P.escalations), 0).label("escalations"),
+            func.sum(case((P.escalations > 0, 1), else_=0)).label("escalated"),
+            func.sum(case((P.decision_seconds.is_not(None), 1), else_=0)).label("timed"),
+        )
+        .where(*where)
+        .group_by(*dims)
+    )
 
 
 def _tally(s: Stats, row: Any) -> None:
@@ -103,9 +122,11 @@ def _percentiles(conn: Connection, where: list[Any], n: int, ps: tuple[float, ..
         return [None] * len(ps)
     ranks = [max(1, math.ceil(p * n)) for p in ps]
     rank = func.row_number().over(order_by=P.decision_seconds).label("rank")
-    inner = (select(P.decision_seconds.label("v"), rank)
-             .where(*where, P.kind == "proposal", P.status.in_(HUMAN_DECIDED), P.decision_seconds.is_not(None))
-             .subquery())
+    inner = (
+        select(P.decision_seconds.label("v"), rank)
+        .where(*where, P.kind == "proposal", P.status.in_(HUMAN_DECIDED), P.decision_seconds.is_not(None))
+        .subquery()
+    )
     found = dict(conn.execute(select(inner.c.rank, inner.c.v).where(inner.c.rank.in_(sorted(set(ranks))))).all())
     return [None if found.get(r) is None else float(found[r]) for r in ranks]
 
@@ -117,17 +138,27 @@ def _top(conn: Connection, where: list[Any], column: Any, *, lower: bool) -> lis
     if conn.dialect.name == "postgresql":  # byte order, as SQLite compares, whatever the database's locale
         text, key = text.collate("C"), key.collate("C")
     inner = select(key.label("k"), text.label("t")).where(*where).subquery()
-    stmt = (select(func.min(inner.c.t).label("t"), func.count().label("n")).group_by(inner.c.k)
-            .order_by(func.count().desc(), func.min(inner.c.t)).limit(TOP))
+    stmt = (
+        select(func.min(inner.c.t).label("t"), func.count().label("n"))
+        .group_by(inner.c.k)
+        .order_by(func.count().desc(), func.min(inner.c.t))
+        .limit(TOP)
+    )
     return [Ranked(text=t or "(no text given)", count=int(n)) for t, n in conn.execute(stmt)]
 
 
 def _daily(conn: Connection, where: list[Any], days: list[datetime]) -> list[dict[str, int]]:
     """Proposals per local day and outcome; `days` are the day starts (UTC) plus the end."""
     day = case(*[(P.created_at < bound, i) for i, bound in enumerate(days[1:])], else_=len(days) - 2)
-    outcome = case((P.route == "auto", "auto"), (P.route == "deny", "denied"),
-                   ((P.status == "approved") & P.edited, "edited"), (P.status == "approved", "approved"),
-                   (P.status == "rejected", "rejected"), (P.status == "expired", "expired"), else_="other")
+    outcome = case(
+        (P.route == "auto", "auto"),
+        (P.route == "deny", "denied"),
+        ((P.status == "approved") & P.edited, "edited"),
+        (P.status == "approved", "approved"),
+        (P.status == "rejected", "rejected"),
+        (P.status == "expired", "expired"),
+        else_="other",
+    )
     inner = select(day.label("d"), outcome.label("o")).where(*where).subquery()
     stmt = select(inner.c.d, inner.c.o, func.count()).group_by(inner.c.d, inner.c.o)
     series: list[dict[str, int]] = [{} for _ in days[1:]]

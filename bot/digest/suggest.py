@@ -37,9 +37,16 @@ def _auto_candidates(now: Stats) -> list[Suggestion]:
     for name, tally in sorted(now.actions.items()):
         share = tally.approved_unedited / tally.decided if tally.decided else 0.0
         if tally.decided >= AUTO_MIN_DECISIONS and share >= AUTO_MIN_SHARE:
-            found.append(Suggestion(kind="auto_candidate", text=(
-                f"`{name}`: approved unedited {formatting.percent(share)} of {tally.decided} times: candidate for auto "
-                "(a rule with `route: auto` for the cases people always approve)")))
+            found.append(
+                Suggestion(
+                    kind="auto_candidate",
+                    text=(
+                        f"`{name}`: approved unedited {formatting.percent(share)} of {tally.decided} times: "
+                        "candidate for auto "
+                        "(a rule with `route: auto` for the cases people always approve)"
+                    ),
+                )
+            )
     return found
 
 
@@ -51,9 +58,15 @@ def _unused_rules(wf: WorkflowPolicy, now: Stats) -> list[Suggestion]:
             continue  # no proposals at all says nothing about the rules
         for index, rule in enumerate(action.rules):
             if tally.rules.get(index, 0) == 0:
-                found.append(Suggestion(kind="unused_rule", text=(
-                    f"rule {index} of `{name}` ({rule.reason}) never matched this month "
-                    f"in {tally.total:,} proposals: still needed?")))
+                found.append(
+                    Suggestion(
+                        kind="unused_rule",
+                        text=(
+                            f"rule {index} of `{name}` ({rule.reason}) never matched this month "
+                            f"in {tally.total:,} proposals: still needed?"
+                        ),
+                    )
+                )
     return found
 
 
@@ -61,9 +74,16 @@ def _edit_rate(now: Stats, before: Stats) -> list[Suggestion]:
     was, is_ = before.metric("edit_rate"), now.metric("edit_rate")
     if was is None or is_ is None or min(now.closed, before.closed) < EDIT_MIN_CLOSED or is_ - was < EDIT_RISE:
         return []
-    return [Suggestion(kind="edit_rate_rising", text=(
-        f"edit rate rose from {formatting.percent(was)} to {formatting.percent(is_)}: people fix the agent's proposals more "
-        "often than last month (prompt or data change?)"))]
+    return [
+        Suggestion(
+            kind="edit_rate_rising",
+            text=(
+                f"edit rate rose from {formatting.percent(was)} to {formatting.percent(is_)}: "
+                "people fix the agent's proposals more "
+                "often than last month (prompt or data change?)"
+            ),
+        )
+    ]
 
 
 def _go_live(wf: WorkflowPolicy, now: Stats) -> list[Suggestion]:
@@ -72,6 +92,12 @@ def _go_live(wf: WorkflowPolicy, now: Stats) -> list[Suggestion]:
         return []
     if agreement < LIVE_MIN_AGREEMENT:
         return []
-    return [Suggestion(kind="go_live", text=(
-        f"shadow agreement {formatting.percent(agreement)} over {now.shadow_decided} decisions: "
-        "candidate to go live (`mode: live`)"))]
+    return [
+        Suggestion(
+            kind="go_live",
+            text=(
+                f"shadow agreement {formatting.percent(agreement)} over {now.shadow_decided} decisions: "
+                "candidate to go live (`mode: live`)"
+            ),
+        )
+    ]

@@ -11,25 +11,39 @@ from bot.digest.criteria import Judgement
 from bot.digest.figures import Ranked, Stats
 from bot.digest.report import DigestReport
 
-DECISIONS = [("approval_rate", "Approved"), ("unedited_approval_rate", "  unedited"), ("edit_rate", "  with edits"),
-             ("rejection_rate", "Rejected"), ("expiry_rate", "Expired"), ("cancel_rate", "Cancelled")]
-SPEED = [("p50_minutes_to_decision", "Time to decision p50"), ("p90_minutes_to_decision", "Time to decision p90"),
-         ("escalation_rate", "Escalation rate"), ("execution_failure_rate", "Execution failure rate")]
+DECISIONS = [
+    ("approval_rate", "Approved"),
+    ("unedited_approval_rate", "  unedited"),
+    ("edit_rate", "  with edits"),
+    ("rejection_rate", "Rejected"),
+    ("expiry_rate", "Expired"),
+    ("cancel_rate", "Cancelled"),
+]
+SPEED = [
+    ("p50_minutes_to_decision", "Time to decision p50"),
+    ("p90_minutes_to_decision", "Time to decision p90"),
+    ("escalation_rate", "Escalation rate"),
+    ("execution_failure_rate", "Execution failure rate"),
+]
 
 
 def print_report(console: Console, r: DigestReport) -> None:
     """The whole digest as panels and tables."""
     mode = "  [bold magenta]SHADOW[/]" if r.mode == "shadow" else ""
     console.rule(f"[bold]{r.workflow}[/] · {r.label}{mode}")
-    console.print(f"owner {r.owner} · review channel {r.review_channel} · zone {r.timezone} · "
-                  f"{r.current.total:,} proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month)",
-                  highlight=False)
+    console.print(
+        f"owner {r.owner} · review channel {r.review_channel} · zone {r.timezone} · "
+        f"{r.current.total:,} proposals ({formatting.count_delta(r.current.total, r.previous.total)} vs last month)",
+        highlight=False,
+    )
     if r.is_empty:
         console.print("[yellow]No proposals this month.[/]")
     else:
         console.print(_figures(r.current, r.previous))
-        for title, items in (("Top execution errors", r.current.top_errors),
-                             ("Top rejection reasons", r.current.top_reasons)):
+        for title, items in (
+            ("Top execution errors", r.current.top_errors),
+            ("Top rejection reasons", r.current.top_reasons),
+        ):
             if items:
                 console.print(_ranked(title, items))
         if r.current.shadow_decided or r.current.shadow_expired:
@@ -46,15 +60,29 @@ def _figures(cur: Stats, prev: Stats) -> Table:
     for route, label in (("auto", "Auto-approved"), ("approve", "Sent to people"), ("deny", "Denied by policy")):
         now, before = cur.by_route.get(route, 0), prev.by_route.get(route, 0)
         table.add_row(label, f"{now:,}", f"{before:,}", formatting.count_delta(now, before))
-    table.add_row("Closed by people", f"{cur.closed:,}", f"{prev.closed:,}", formatting.count_delta(cur.closed, prev.closed))
+    table.add_row(
+        "Closed by people", f"{cur.closed:,}", f"{prev.closed:,}", formatting.count_delta(cur.closed, prev.closed)
+    )
     for metric, label in DECISIONS + SPEED:
         now_v, before_v = cur.metric(metric), prev.metric(metric)
-        table.add_row(label, formatting.metric_value(metric, now_v), formatting.metric_value(metric, before_v),
-                      formatting.delta(metric, now_v, before_v))
-    table.add_row("Escalations", f"{cur.escalations:,}", f"{prev.escalations:,}",
-                  formatting.count_delta(cur.escalations, prev.escalations))
-    table.add_row("Execution failures", f"{cur.exec_failed:,}", f"{prev.exec_failed:,}",
-                  formatting.count_delta(cur.exec_failed, prev.exec_failed))
+        table.add_row(
+            label,
+            formatting.metric_value(metric, now_v),
+            formatting.metric_value(metric, before_v),
+            formatting.delta(metric, now_v, before_v),
+        )
+    table.add_row(
+        "Escalations",
+        f"{cur.escalations:,}",
+        f"{prev.escalations:,}",
+        formatting.count_delta(cur.escalations, prev.escalations),
+    )
+    table.add_row(
+        "Execution failures",
+        f"{cur.exec_failed:,}",
+        f"{prev.exec_failed:,}",
+        formatting.count_delta(cur.exec_failed, prev.exec_failed),
+    )
     return table
 
 
@@ -69,11 +97,18 @@ def shadow_table(s: Stats) -> Table:
     """Would-approve unedited / with edits / reject / expired, and the agreement rate."""
     table = Table("people would have", "count", "share", title="Shadow agreement")
     decided = s.shadow_decided + s.shadow_expired
-    for label, n in (("approved unedited (agree)", s.shadow_agree), ("approved with edits", s.shadow_edited),
-                     ("rejected", s.shadow_rejected), ("let it expire", s.shadow_expired)):
+    for label, n in (
+        ("approved unedited (agree)", s.shadow_agree),
+        ("approved with edits", s.shadow_edited),
+        ("rejected", s.shadow_rejected),
+        ("let it expire", s.shadow_expired),
+    ):
         table.add_row(label, f"{n:,}", formatting.percent(n / decided if decided else None))
-    table.add_row("[bold]agreement[/]", f"{s.shadow_agree:,} of {s.shadow_decided:,}",
-                  f"[bold]{formatting.percent(s.metric('shadow_agreement_rate'))}[/]")
+    table.add_row(
+        "[bold]agreement[/]",
+        f"{s.shadow_agree:,} of {s.shadow_decided:,}",
+        f"[bold]{formatting.percent(s.metric('shadow_agreement_rate'))}[/]",
+    )
     return table
 
 

@@ -8,6 +8,19 @@ from bot.fakeslack.serve import BackgroundServer
 from bot.fakeslack.server import DEFAULT_SCOPES, FakeSlack
 
 __all__ = [
-    "DEFAULT_SCOPES", "AppResponse", "BackgroundServer", "Call", "Channel", "DriverError", "Ephemeral",
-    "FakeSlack", "FileRecord", "MentionHit", "Message", "SlackDriver", "View", "check_message_blocks", "check_view",
-]  # fmt: skip
+    "DEFAULT_SCOPES",
+    "AppResponse",
+    "BackgroundServer",
+    "Call",
+    "Channel",
+    "DriverError",
+    "Ephemeral",
+    "FakeSlack",
+    "FileRecord",
+    "MentionHit",
+    "Message",
+    "SlackDriver",
+    "View",
+    "check_message_blocks",
+    "check_view",
+]

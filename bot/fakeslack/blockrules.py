@@ -93,9 +93,14 @@ def _plain_text_input(c: Checker, el: dict[str, Any], ptr: str) -> None:
 
 
 BLOCK_CHECKS: dict[str, Callable[[Checker, dict[str, Any], str], None]] = {
-    "section": _section, "header": _header, "context": _context, "actions": _actions,
-    "input": _input, "image": _image, "markdown": _markdown,
-}  # fmt: skip
+    "section": _section,
+    "header": _header,
+    "context": _context,
+    "actions": _actions,
+    "input": _input,
+    "image": _image,
+    "markdown": _markdown,
+}
 ELEMENT_CHECKS: dict[str, Callable[[Checker, dict[str, Any], str], None]] = {
     "button": _button,
     "static_select": _static_select,

@@ -23,8 +23,9 @@ class CallLog:
         with self._logged:
             return [c for c in self._calls if method in (None, c.method)]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
-                 where: Callable[[Call], bool] | None = None) -> list[Call]:  # fmt: skip
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, where: Callable[[Call], bool] | None = None
+    ) -> list[Call]:
         """Block until `count` calls of `method` (matching `where`) were logged; AssertionError on timeout."""
         deadline = time.monotonic() + timeout
 

@@ -48,8 +48,16 @@ class AppResponse:
 class SlackDriver:
     """Send to `{app_url}/slack/events` exactly as Slack does (content types, v0 signatures)."""
 
-    def __init__(self, app_url: str, signing_secret: str, slack: FakeSlack, *, path: str = "/slack/events",
-                 clock: Callable[[], float] = time.time, timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app_url: str,
+        signing_secret: str,
+        slack: FakeSlack,
+        *,
+        path: str = "/slack/events",
+        clock: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+    ) -> None:
         self.url = app_url.rstrip("/") + path
         self.slack = slack
         self.ws = slack.ws
@@ -68,8 +76,15 @@ class SlackDriver:
         self.close()
 
     # ---- transport
-    def send_raw(self, body: str, content_type: str, *, timestamp: str | None = None, signature: str | None = None,
-                 headers: dict[str, str] | None = None) -> AppResponse:  # fmt: skip
+    def send_raw(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> AppResponse:
         """POST a body signed now (or with the given timestamp/signature, to forge or replay)."""
         ts = timestamp if timestamp is not None else str(int(self.clock()))
         sig = signature if signature is not None else self._verifier.generate_signature(timestamp=ts, body=body)
@@ -83,8 +98,9 @@ class SlackDriver:
         return resp
 
     # ---- messages
-    def click(self, channel: str, ts: str, action_id: str, user: str, *, value: Any = None,
-              block_id: str | None = None) -> AppResponse:  # fmt: skip
+    def click(
+        self, channel: str, ts: str, action_id: str, user: str, *, value: Any = None, block_id: str | None = None
+    ) -> AppResponse:
         """block_actions from an element of a stored message (or the user's ephemeral message)."""
         with self.ws.lock:
             msg = self._seen_message(channel, ts, user)
@@ -120,8 +136,16 @@ class SlackDriver:
         raise DriverError(f"no message {ts} visible to {user} in {channel}")
 
     # ---- views
-    def click_in_view(self, view_id: str, action_id: str, user: str, *, value: Any = None,
-                      block_id: str | None = None, values: dict[str, Any] | None = None) -> AppResponse:  # fmt: skip
+    def click_in_view(
+        self,
+        view_id: str,
+        action_id: str,
+        user: str,
+        *,
+        value: Any = None,
+        block_id: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> AppResponse:
         """block_actions from an element inside an open modal or Home tab (no channel/message/response_url)."""
         with self.ws.lock:
             view = self.ws.views.get(view_id)
@@ -167,8 +191,11 @@ class SlackDriver:
             self.ws.close_views(user, all_views=clear)
             if not view.body.get("notify_on_close"):
                 return None
-            payload = {**envelopes.interaction_base(self.slack, "view_closed", user), "view": view.to_api(),
-                       "is_cleared": clear}  # fmt: skip
+            payload = {
+                **envelopes.interaction_base(self.slack, "view_closed", user),
+                "view": view.to_api(),
+                "is_cleared": clear,
+            }
         return self._interactive(payload)
 
     def _open_view(self, user: str, view_id: str | None) -> View:
@@ -187,8 +214,15 @@ class SlackDriver:
         if resp.status == 200 and resp.text.strip():
             body = resp.json if isinstance(resp.json, dict) else {"text": resp.text}
             with self.ws.lock:
-                status, error = apply_reply(self.ws, user=user, channel=fields["channel_id"], message_ts=None,
-                                            is_ephemeral=False, body=body, surface="ack")  # fmt: skip
+                status, error = apply_reply(
+                    self.ws,
+                    user=user,
+                    channel=fields["channel_id"],
+                    message_ts=None,
+                    is_ephemeral=False,
+                    body=body,
+                    surface="ack",
+                )
                 if status != 200:
                     self.ws.problems.append(f"{command} ack refused: {error}")
         return resp
@@ -213,8 +247,9 @@ class SlackDriver:
 
     def url_verification(self, challenge: str) -> AppResponse:
         """The Request URL handshake (signed, like every request)."""
-        return self._event_body({"token": self.slack.verification_token, "challenge": challenge,
-                                 "type": "url_verification"})  # fmt: skip
+        return self._event_body(
+            {"token": self.slack.verification_token, "challenge": challenge, "type": "url_verification"}
+        )
 
     def retry(self, last: AppResponse | dict[str, Any], num: int = 1, reason: str = "http_timeout") -> AppResponse:
         """Redeliver the same envelope (same event_id) with X-Slack-Retry-Num/Reason, freshly signed."""

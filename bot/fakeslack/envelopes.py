@@ -73,8 +73,15 @@ def event_callback(slack: FakeSlack, event: dict[str, Any]) -> dict[str, Any]:
         "event_id": f"Ev{next(_event_ids):06d}{secrets.token_hex(3).upper()}",
         "event_time": int(ws.now()),
         "event_context": f"4-{secrets.token_urlsafe(12)}",
-        "authorizations": [{"enterprise_id": None, "team_id": ws.team_id, "user_id": ws.bot_user_id,
-                            "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": ws.team_id,
+                "user_id": ws.bot_user_id,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": False,
         "context_team_id": ws.team_id,
         "context_enterprise_id": None,
@@ -88,10 +95,23 @@ def mention_event(slack: FakeSlack, channel: str, user: str, text: str, thread_t
     text = text if mention in text else f"{mention} {text}"
     user_object(slack, user)
     msg = slack.post_as_user(channel, user, text, thread_ts)
-    event = {"type": "app_mention", "user": user, "text": text, "ts": msg.ts, "channel": msg.channel,
-             "event_ts": msg.ts, "team": ws.team_id, "client_msg_id": str(uuid.uuid4()),
-             "blocks": [{"type": "rich_text", "block_id": secrets.token_urlsafe(3), "elements": [
-                 {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]}  # fmt: skip
+    event = {
+        "type": "app_mention",
+        "user": user,
+        "text": text,
+        "ts": msg.ts,
+        "channel": msg.channel,
+        "event_ts": msg.ts,
+        "team": ws.team_id,
+        "client_msg_id": str(uuid.uuid4()),
+        "blocks": [
+            {
+                "type": "rich_text",
+                "block_id": secrets.token_urlsafe(3),
+                "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+            }
+        ],
+    }
     if msg.thread_ts:
         event["thread_ts"] = msg.thread_ts
     return event
@@ -101,8 +121,13 @@ def home_opened_event(slack: FakeSlack, user: str) -> dict[str, Any]:
     """app_home_opened for the Home tab."""
     ws = slack.ws
     user_object(slack, user)
-    event: dict[str, Any] = {"type": "app_home_opened", "user": user, "channel": ws.dm(user).id, "tab": "home",
-                             "event_ts": ws.new_ts()}  # fmt: skip
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": ws.dm(user).id,
+        "tab": "home",
+        "event_ts": ws.new_ts(),
+    }
     home = slack.home(user)
     if home is not None:
         event["view"] = home.to_api()

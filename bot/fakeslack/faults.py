@@ -46,15 +46,27 @@ class Faults:
         self._limit: tuple[float, float] | None = None  # (per second, burst)
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, last refill time)
 
-    def fail_next(self, method: str, status: int | None = None, retry_after: int | None = None,
-                  error: str | None = None, count: int = 1) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int | None = None,
+        retry_after: int | None = None,
+        error: str | None = None,
+        count: int = 1,
+    ) -> None:
         """Fail the next `count` calls of `method` ('*' = any); with only `error`, answer HTTP 200 ok:false."""
         fault = Fault(status or (200 if error else 500), error, retry_after)
         with self._lock:
             self._queue.extend((method, fault) for _ in range(count))
 
-    def fail_rate(self, p: float, methods: Iterable[str] | None = None, statuses: Iterable[int] = (429, 500, 503),
-                  timeout_seconds: float | None = None, seed: int = 0) -> None:  # fmt: skip
+    def fail_rate(
+        self,
+        p: float,
+        methods: Iterable[str] | None = None,
+        statuses: Iterable[int] = (429, 500, 503),
+        timeout_seconds: float | None = None,
+        seed: int = 0,
+    ) -> None:
         """Fail a fraction `p` of calls at random (reproducible by seed); slow ones stall `timeout_seconds`."""
         kinds: list[Any] = list(statuses) + (["slow"] if timeout_seconds else [])
         scope = frozenset(methods) if methods is not None else None
@@ -114,13 +126,25 @@ class FaultControls:
 
     faults: Faults
 
-    def fail_next(self, method: str, status: int | None = None, retry_after: int | None = None,
-                  error: str | None = None, count: int = 1) -> None:  # fmt: skip
+    def fail_next(
+        self,
+        method: str,
+        status: int | None = None,
+        retry_after: int | None = None,
+        error: str | None = None,
+        count: int = 1,
+    ) -> None:
         """Fail the next `count` calls of `method` with HTTP `status` (or HTTP 200 + `error`)."""
         self.faults.fail_next(method, status, retry_after, error, count)
 
-    def fail_rate(self, p: float, methods: Iterable[str] | None = None, statuses: Iterable[int] = (429, 500, 503),
-                  timeout_seconds: float | None = None, seed: int = 0) -> None:  # fmt: skip
+    def fail_rate(
+        self,
+        p: float,
+        methods: Iterable[str] | None = None,
+        statuses: Iterable[int] = (429, 500, 503),
+        timeout_seconds: float | None = None,
+        seed: int = 0,
+    ) -> None:
         """Fail a random fraction of calls; with timeout_seconds some calls stall that long, then succeed."""
         self.faults.fail_rate(p, methods, statuses, timeout_seconds, seed)
 

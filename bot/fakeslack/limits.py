@@ -13,11 +13,25 @@ MESSAGE_TEXT_MAX = 40_000  # chat.postMessage truncates beyond this
 VIEW_MAX_BYTES = 250_000
 ID_MAX = 255
 OTHER_ELEMENTS = (
-    "users_select", "multi_users_select", "conversations_select", "multi_conversations_select",
-    "channels_select", "multi_channels_select", "external_select", "multi_external_select",
-    "datepicker", "timepicker", "datetimepicker", "number_input", "email_text_input", "url_text_input",
-    "rich_text_input", "file_input", "image", "workflow_button",
-)  # fmt: skip
+    "users_select",
+    "multi_users_select",
+    "conversations_select",
+    "multi_conversations_select",
+    "channels_select",
+    "multi_channels_select",
+    "external_select",
+    "multi_external_select",
+    "datepicker",
+    "timepicker",
+    "datetimepicker",
+    "number_input",
+    "email_text_input",
+    "url_text_input",
+    "rich_text_input",
+    "file_input",
+    "image",
+    "workflow_button",
+)
 PASSIVE_BLOCKS = ("divider", "rich_text", "file", "video", "table", "context_actions")
 
 
@@ -91,8 +105,9 @@ class Checker:
             self.err(f"{ptr}/{key}", f"must provide at least {least} items")
         return value
 
-    def text(self, obj: dict[str, Any], key: str, limit: int, ptr: str, *, plain: bool = False,
-             required: bool = True) -> None:
+    def text(
+        self, obj: dict[str, Any], key: str, limit: int, ptr: str, *, plain: bool = False, required: bool = True
+    ) -> None:
         """A text-object field (optionally plain_text only) whose text is at most `limit`."""
         value = obj.get(key)
         if value is None:

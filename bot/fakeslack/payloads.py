@@ -49,11 +49,15 @@ def elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dic
             yield block, block["element"]
 
 
-def find_element(blocks: list[dict[str, Any]], action_id: str, *, block_id: str | None = None,
-                 value: Any = None) -> tuple[str, dict[str, Any]]:  # fmt: skip
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, *, block_id: str | None = None, value: Any = None
+) -> tuple[str, dict[str, Any]]:
     """The one element a user can see with that action_id (narrowed by block_id / value)."""
-    found = [(b["block_id"], el) for b, el in elements(blocks) if el.get("action_id") == action_id
-             and block_id in (None, b.get("block_id")) and _offers(el, value)]  # fmt: skip
+    found = [
+        (b["block_id"], el)
+        for b, el in elements(blocks)
+        if el.get("action_id") == action_id and block_id in (None, b.get("block_id")) and _offers(el, value)
+    ]
     if not found:
         seen = sorted({str(el.get("action_id")) for _, el in elements(blocks)})
         raise DriverError(f"no element action_id={action_id!r} block_id={block_id!r} value={value!r}; visible: {seen}")
@@ -122,8 +126,10 @@ def _require_option(el: dict[str, Any], value: Any) -> dict[str, Any]:
 
 
 def _rich_text(text: str) -> dict[str, Any]:
-    return {"type": "rich_text", "elements": [{"type": "rich_text_section",
-                                               "elements": [{"type": "text", "text": text}]}]}  # fmt: skip
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+    }
 
 
 def state_values(blocks: list[dict[str, Any]], values: dict[str, Any], *, enforce_required: bool) -> dict[str, Any]:

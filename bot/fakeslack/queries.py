@@ -25,8 +25,11 @@ class Queries:
         """Live messages of a channel in posting order; replies only when asked (or broadcast)."""
         with self.ws.lock:
             ch = self.ws.channel(channel)
-            return [m for m in ch.messages.values()
-                    if not m.deleted and (include_replies or not m.is_reply or m.reply_broadcast)]  # fmt: skip
+            return [
+                m
+                for m in ch.messages.values()
+                if not m.deleted and (include_replies or not m.is_reply or m.reply_broadcast)
+            ]
 
     def message(self, channel: str, ts: str) -> Message:
         """One stored message, deleted ones included (KeyError if it never existed)."""
@@ -43,8 +46,11 @@ class Queries:
     def ephemerals(self, user: str | None = None, channel: str | None = None) -> list[Ephemeral]:
         """Ephemeral messages still shown, optionally for one user/channel."""
         with self.ws.lock:
-            return [e for e in self.ws.ephemerals if not e.deleted and user in (None, e.user)
-                    and channel in (None, e.channel)]  # fmt: skip
+            return [
+                e
+                for e in self.ws.ephemerals
+                if not e.deleted and user in (None, e.user) and channel in (None, e.channel)
+            ]
 
     def views(self, user: str) -> list[View]:
         """The user's open modal stack, root first."""
@@ -66,8 +72,9 @@ class Queries:
         with self.ws.lock:
             return [f for f in self.ws.files.values() if f.completed and channel in (None, *f.channels)]
 
-    def find_messages(self, text_contains: str | None = None, *, channel: str | None = None,
-                      user: str | None = None) -> list[Message]:  # fmt: skip
+    def find_messages(
+        self, text_contains: str | None = None, *, channel: str | None = None, user: str | None = None
+    ) -> list[Message]:
         """Live messages (replies included) whose text or block texts contain `text_contains`."""
         with self.ws.lock:
             chans = [self.ws.channel(channel)] if channel else list(self.ws.channels.values())
@@ -104,8 +111,11 @@ class Queries:
                 "bot": {"user_id": ws.bot_user_id, "bot_id": ws.bot_id, "name": ws.bot_name},
                 "users": ws.users,
                 "usergroups": list(ws.usergroups.values()),
-                "channels": [{**as_dict(ch), "messages": [as_dict(m) for m in ch.messages.values()]}
-                             for ch in ws.channels.values() if not ch.deleted],
+                "channels": [
+                    {**as_dict(ch), "messages": [as_dict(m) for m in ch.messages.values()]}
+                    for ch in ws.channels.values()
+                    if not ch.deleted
+                ],
                 "ephemerals": [as_dict(e) for e in ws.ephemerals if not e.deleted],
                 "views": {u: [v.to_api() for v in ws.stack(u)] for u in ws.stacks if ws.stacks[u]},
                 "homes": {u: ws.views[v].to_api() for u, v in ws.homes.items()},
@@ -120,8 +130,9 @@ class Queries:
         with self.ws.lock:
             self.ws.users[user_id] = dict(fields)
 
-    def add_channel(self, channel: str, *, name: str = "", is_private: bool = False,
-                    members: Iterable[str] = ()) -> Channel:  # fmt: skip
+    def add_channel(
+        self, channel: str, *, name: str = "", is_private: bool = False, members: Iterable[str] = ()
+    ) -> Channel:
         """Create a channel."""
         with self.ws.lock:
             return self.ws.add_channel(channel, name=name, is_private=is_private, members=members)

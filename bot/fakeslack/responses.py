@@ -16,15 +16,30 @@ def apply_response_url(ws: Workspace, rec: ResponseUrl, body: Any) -> tuple[int,
         return 404, "used_url"
     if ws.now() - rec.created > RESPONSE_URL_TTL:
         return 404, "expired_url"
-    status, text = apply_reply(ws, user=rec.user, channel=rec.channel, message_ts=rec.message_ts,
-                               is_ephemeral=rec.is_ephemeral, body=body, surface="response_url")  # fmt: skip
+    status, text = apply_reply(
+        ws,
+        user=rec.user,
+        channel=rec.channel,
+        message_ts=rec.message_ts,
+        is_ephemeral=rec.is_ephemeral,
+        body=body,
+        surface="response_url",
+    )
     if status == 200:
         rec.uses += 1
     return status, text
 
 
-def apply_reply(ws: Workspace, *, user: str, channel: str | None, message_ts: str | None, is_ephemeral: bool,
-                body: Any, surface: str) -> tuple[int, str]:  # fmt: skip
+def apply_reply(
+    ws: Workspace,
+    *,
+    user: str,
+    channel: str | None,
+    message_ts: str | None,
+    is_ephemeral: bool,
+    body: Any,
+    surface: str,
+) -> tuple[int, str]:
     """Delete/replace the original or post in_channel/ephemeral; (status, plain-text body) as Slack answers."""
     if not isinstance(body, dict):
         return 400, "invalid_payload"
@@ -52,8 +67,15 @@ def apply_reply(ws: Workspace, *, user: str, channel: str | None, message_ts: st
         return 404 if exc.error == "channel_not_found" else 400, exc.error
 
 
-def _post(ws: Workspace, user: str, channel: str | None, body: dict[str, Any], text: str,
-          blocks: list[dict[str, Any]], surface: str) -> tuple[int, str]:  # fmt: skip
+def _post(
+    ws: Workspace,
+    user: str,
+    channel: str | None,
+    body: dict[str, Any],
+    text: str,
+    blocks: list[dict[str, Any]],
+    surface: str,
+) -> tuple[int, str]:
     """A new in_channel message from the bot, or an ephemeral one for the user (the default)."""
     ch = ws.channel(channel) if channel else ws.dm(user)
     if ch.is_archived:
@@ -69,8 +91,9 @@ def _post(ws: Workspace, user: str, channel: str | None, body: dict[str, Any], t
     return 200, "ok"
 
 
-def _original(ws: Workspace, user: str, channel: str | None, ts: str | None,
-              is_ephemeral: bool) -> Message | Ephemeral | None:  # fmt: skip
+def _original(
+    ws: Workspace, user: str, channel: str | None, ts: str | None, is_ephemeral: bool
+) -> Message | Ephemeral | None:
     """The message the interaction came from, if it still exists."""
     if not channel or not ts:
         return None

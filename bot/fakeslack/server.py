@@ -26,9 +26,17 @@ if TYPE_CHECKING:
     from bot.fakeslack.driver import SlackDriver
 
 DEFAULT_SCOPES = (
-    "chat:write", "commands", "users:read", "usergroups:read", "app_mentions:read", "files:write",
-    "channels:read", "groups:read", "im:write", "chat:write.public",
-)  # fmt: skip
+    "chat:write",
+    "commands",
+    "users:read",
+    "usergroups:read",
+    "app_mentions:read",
+    "files:write",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "chat:write.public",
+)
 
 
 def epoch_clock(clock: Callable[[], float] | Any) -> Callable[[], float]:
@@ -65,9 +73,18 @@ class FakeSlack(Queries, FaultControls, CallLog):
         self.scopes = frozenset(scopes)
         self.clock = clock = epoch_clock(clock)
         self.verification_token = "fake-verification-token"  # legacy field Slack still puts in payloads
-        self.ws = Workspace(team_id=team_id, team_domain=team_domain, app_id=app_id, bot_user_id=user_id,
-                            bot_id=bot_id, bot_name=bot_name, users=users or {}, usergroups=usergroups or {},
-                            channels=channels or {}, clock=clock)  # fmt: skip
+        self.ws = Workspace(
+            team_id=team_id,
+            team_domain=team_domain,
+            app_id=app_id,
+            bot_user_id=user_id,
+            bot_id=bot_id,
+            bot_name=bot_name,
+            users=users or {},
+            usergroups=usergroups or {},
+            channels=channels or {},
+            clock=clock,
+        )
         self.faults = Faults(clock)
         CallLog.__init__(self, clock)
         self._server = BackgroundServer(self._asgi(), host=host, port=port)
@@ -100,13 +117,15 @@ class FakeSlack(Queries, FaultControls, CallLog):
 
     # ---- HTTP
     def _asgi(self) -> Starlette:
-        return Starlette(routes=[
-            Route("/api/{method}", self._api, methods=["GET", "POST"]),
-            Route("/response/{rid}", self._response_url, methods=["POST"]),
-            Route("/_upload/{file_id}", self._upload, methods=["POST"]),
-            Route("/_fake/state", lambda _: JSONResponse(self.snapshot()), methods=["GET"]),
-            Route("/archives/{channel}/{p}", self._archive_link, methods=["GET"]),
-        ])  # fmt: skip
+        return Starlette(
+            routes=[
+                Route("/api/{method}", self._api, methods=["GET", "POST"]),
+                Route("/response/{rid}", self._response_url, methods=["POST"]),
+                Route("/_upload/{file_id}", self._upload, methods=["POST"]),
+                Route("/_fake/state", lambda _: JSONResponse(self.snapshot()), methods=["GET"]),
+                Route("/archives/{channel}/{p}", self._archive_link, methods=["GET"]),
+            ]
+        )
 
     async def _fault(self, name: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         """Apply the planned fault for `name`: stall, then maybe an error response."""
@@ -131,8 +150,9 @@ class FakeSlack(Queries, FaultControls, CallLog):
         self._log(name, args, status, payload)
         return JSONResponse(payload, status_code=status, headers=headers)
 
-    def _dispatch(self, name: str, args: dict[str, Any], request: Request,
-                  token: Any) -> tuple[int, dict[str, Any], dict[str, str]]:  # fmt: skip
+    def _dispatch(
+        self, name: str, args: dict[str, Any], request: Request, token: Any
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Auth, method lookup, scopes, rate limit, then the handler under the workspace lock."""
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else token
@@ -194,8 +214,9 @@ class FakeSlack(Queries, FaultControls, CallLog):
                 return PlainTextResponse("message_not_found", status_code=404)
             return JSONResponse(msg.to_api(self.ws.team_id))
 
-    def response_url(self, user: str, channel: str | None, message_ts: str | None = None,
-                     is_ephemeral: bool = False) -> str:  # fmt: skip
+    def response_url(
+        self, user: str, channel: str | None, message_ts: str | None = None, is_ephemeral: bool = False
+    ) -> str:
         """A fresh response_url on this server (5 uses, 30 minutes by the fake's clock)."""
         with self.ws.lock:
             rid = self.ws.issue_response_url(user, channel, message_ts, is_ephemeral)

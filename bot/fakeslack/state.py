@@ -106,11 +106,26 @@ class Workspace:
         return f"{int(self.now())}.{secrets.token_hex(4)}"
 
     # ---- directory
-    def add_channel(self, cid: str, *, name: str = "", is_private: bool = False, members: Iterable[str] = (),
-                    is_archived: bool = False, is_im: bool = False) -> Channel:  # fmt: skip
+    def add_channel(
+        self,
+        cid: str,
+        *,
+        name: str = "",
+        is_private: bool = False,
+        members: Iterable[str] = (),
+        is_archived: bool = False,
+        is_im: bool = False,
+    ) -> Channel:
         """Create a channel (seed data or tests)."""
-        ch = Channel(id=cid, name=name or cid.lower(), is_private=is_private, is_im=is_im,
-                     is_archived=is_archived, members=set(members), created=int(self.now()))  # fmt: skip
+        ch = Channel(
+            id=cid,
+            name=name or cid.lower(),
+            is_private=is_private,
+            is_im=is_im,
+            is_archived=is_archived,
+            members=set(members),
+            created=int(self.now()),
+        )
         self.channels[cid] = ch
         return ch
 
@@ -171,12 +186,28 @@ class Workspace:
             raise SlackError("thread_not_found")
         return msg.thread_ts or msg.ts
 
-    def add_message(self, ch: Channel, *, text: str, user: str, bot_id: str | None = None,
-                    blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None,
-                    **extra: Any) -> Message:  # fmt: skip
+    def add_message(
+        self,
+        ch: Channel,
+        *,
+        text: str,
+        user: str,
+        bot_id: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        **extra: Any,
+    ) -> Message:
         """Store a message (thread_ts already resolved to a parent)."""
-        msg = Message(channel=ch.id, ts=self.new_ts(), text=text, user=user, bot_id=bot_id,
-                      blocks=self.with_block_ids(blocks), thread_ts=thread_ts, **extra)  # fmt: skip
+        msg = Message(
+            channel=ch.id,
+            ts=self.new_ts(),
+            text=text,
+            user=user,
+            bot_id=bot_id,
+            blocks=self.with_block_ids(blocks),
+            thread_ts=thread_ts,
+            **extra,
+        )
         ch.messages[msg.ts] = msg
         if thread_ts:
             ch.messages[thread_ts].reply_count += 1
@@ -215,8 +246,9 @@ class Workspace:
         trig.used = True
         return trig
 
-    def issue_response_url(self, user: str, channel: str | None, message_ts: str | None = None,
-                           is_ephemeral: bool = False) -> str:  # fmt: skip
+    def issue_response_url(
+        self, user: str, channel: str | None, message_ts: str | None = None, is_ephemeral: bool = False
+    ) -> str:
         """Register a response_url id (the server turns it into a URL)."""
         rid = secrets.token_urlsafe(12)
         self.response_urls[rid] = ResponseUrl(rid, user, channel, self.now(), message_ts, is_ephemeral)

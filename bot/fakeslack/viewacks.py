@@ -46,8 +46,9 @@ def _apply(ws: Workspace, view: View, ack: dict[str, Any]) -> None:
         stack = ws.stacks.get(view.user, [])
         if len(stack) >= MAX_STACK:
             raise SlackError("push_limit_reached")
-        pushed = new_view(ws, view.user, validated_view(ws, ack.get("view"), "modal"), root=stack[0],
-                          previous=stack[-1])  # fmt: skip
+        pushed = new_view(
+            ws, view.user, validated_view(ws, ack.get("view"), "modal"), root=stack[0], previous=stack[-1]
+        )
         stack.append(pushed.id)
     elif action == "clear":
         ws.close_views(view.user, all_views=True)

@@ -49,7 +49,9 @@ def create(svc: Services, *, name: str, scopes: list[str]) -> str:
     with session_scope(svc.engine) as s:
         if agents.by_name(session=s, name=name):
             raise Conflict(f"an agent named {name!r} already exists")
-        agents.insert(session=s, name=name, token_hash=hash_token(token), token_prefix=token[:8], scopes=scopes, now=now)
+        agents.insert(
+            session=s, name=name, token_hash=hash_token(token), token_prefix=token[:8], scopes=scopes, now=now
+        )
         audit.append(session=s, actor="cli", action="agent_created", at=now, reason=name, data={"scopes": scopes})
     return token
 

@@ -10,8 +10,8 @@ import time
 import httpx
 
 from bot.flow.context import Services
-from bot.flow.public import load_public
 from bot.flow.outbox import GiveUp, Retry, backoff
+from bot.flow.public import load_public
 from bot.store import agents, proposals
 from bot.store.db import read_scope
 
@@ -38,8 +38,12 @@ def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> Non
         raise GiveUp(f"agent {row.agent!r} no longer exists: no key to sign the callback with")
     body = json.dumps({"event": event, "proposal": view.model_dump(mode="json")}, separators=(",", ":")).encode()
     ts = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "Idempotency-Key": f"{proposal_id}:{event}",
-               "X-Countersign-Timestamp": ts, "X-Countersign-Signature": sign(agent.token_hash, ts, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": f"{proposal_id}:{event}",
+        "X-Countersign-Timestamp": ts,
+        "X-Countersign-Signature": sign(agent.token_hash, ts, body),
+    }
     try:
         resp = httpx.post(row.callback_url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except httpx.HTTPError as exc:

@@ -12,8 +12,8 @@ from bot.digest import chart
 from bot.digest.period import Period
 from bot.digest.report import DigestReport, build
 from bot.errors import CountersignError, NotFound
-from bot.flow.ports import DigestPublisher, MessageRef, NotifyError
 from bot.flow.context import Services
+from bot.flow.ports import DigestPublisher, MessageRef, NotifyError
 from bot.store import audit, digests, due
 from bot.store.db import session_scope
 
@@ -60,8 +60,9 @@ def run(svc: Services, *, period: Period, workflow: str, lease: timedelta = CLAI
     publisher = _publisher(svc)
     svc.policies.workflow(workflow)  # NotFound before claiming anything
     with session_scope(svc.engine) as s:
-        won = digests.claim(session=s, period=period.key, workflow=workflow, owner=svc.instance,
-                            now=svc.clock.now(), lease=lease)
+        won = digests.claim(
+            session=s, period=period.key, workflow=workflow, owner=svc.instance, now=svc.clock.now(), lease=lease
+        )
     if not won:
         return _existing(svc, period, workflow)
     try:
@@ -78,8 +79,10 @@ def run(svc: Services, *, period: Period, workflow: str, lease: timedelta = CLAI
 
 def _publisher(svc: Services) -> DigestPublisher:
     if svc.publisher is None:
-        raise SlackNotConfigured("Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post "
-                                 "digests (or use --dry-run to print one)")
+        raise SlackNotConfigured(
+            "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post "
+            "digests (or use --dry-run to print one)"
+        )
     return svc.publisher
 
 
@@ -96,11 +99,25 @@ def _record(svc: Services, period: Period, workflow: str, report: DigestReport, 
     """Store where it was posted and queue the chart upload as a safety net for the inline attempt."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        kept = digests.record_posted(session=s, period=period.key, workflow=workflow, owner=svc.instance,
-                                     channel=ref.channel, ts=ref.ts, now=now, data=report.model_dump(mode="json"))
-        due.enqueue(session=s, kind="digest_chart", due_at=now + CHART_GRACE, now=now, max_attempts=50,
-                    data={"period": period.key, "workflow": workflow},
-                    dedupe_key=f"digest_chart:{period.key}:{workflow}")
+        kept = digests.record_posted(
+            session=s,
+            period=period.key,
+            workflow=workflow,
+            owner=svc.instance,
+            channel=ref.channel,
+            ts=ref.ts,
+            now=now,
+            data=report.model_dump(mode="json"),
+        )
+        due.enqueue(
+            session=s,
+            kind="digest_chart",
+            due_at=now + CHART_GRACE,
+            now=now,
+            max_attempts=50,
+            data={"period": period.key, "workflow": workflow},
+            dedupe_key=f"digest_chart:{period.key}:{workflow}",
+        )
     if not kept:  # our lease lapsed while posting and another replica took over: say so, loudly
         log.error("digest claim was lost while posting; it may appear twice", period=period.key, workflow=workflow)
 
@@ -135,10 +152,14 @@ def mark_reviewed(svc: Services, *, period: str, workflow: str, user: str) -> Re
             raise NotFound(f"no posted digest of {workflow} for {period}")
         first = digests.record_review(session=s, period=period, workflow=workflow, user=user, now=now)
         found = digests.get(session=s, period=period, workflow=workflow)
-        assert found is not None and found.reviewed_by and found.reviewed_at
+        assert found is not None
+        assert found.reviewed_by
+        assert found.reviewed_at
         if first:
-            audit.append(session=s, actor=user, action="digest_reviewed", at=now,
-                         data={"period": period, "workflow": workflow})
+            audit.append(
+                session=s, actor=user, action="digest_reviewed", at=now, data={"period": period, "workflow": workflow}
+            )
     report = DigestReport.model_validate(found.data).model_copy(
-        update={"reviewed_by": found.reviewed_by, "reviewed_at": found.reviewed_at})
+        update={"reviewed_by": found.reviewed_by, "reviewed_at": found.reviewed_at}
+    )
     return Review(first, found.reviewed_by, found.reviewed_at, found.channel or "", found.ts or "", report)

@@ -9,9 +9,9 @@ from typing import TypeVar
 from bot.digest.period import Period, latest_due
 from bot.errors import NotFound
 from bot.flow import digest
-from bot.flow.ports import NotifyError
 from bot.flow.context import Services
 from bot.flow.outbox import GiveUp, Retry, backoff
+from bot.flow.ports import NotifyError
 from bot.store import digests, due
 from bot.store.db import session_scope
 
@@ -30,11 +30,18 @@ def enqueue_due(svc: Services) -> list[str]:
         for name in sorted(svc.policies.workflows):
             found = digests.get(session=s, period=period.key, workflow=name)
             if (found is not None and found.state == "posted") or not digests.had_proposals(
-                    session=s, workflow=name, before=period.end(zone)):
+                session=s, workflow=name, before=period.end(zone)
+            ):
                 continue
-            if due.enqueue(session=s, kind="digest", due_at=now, now=now,
-                           data={"period": period.key, "workflow": name}, max_attempts=MAX_ATTEMPTS,
-                           dedupe_key=f"digest:{period.key}:{name}"):
+            if due.enqueue(
+                session=s,
+                kind="digest",
+                due_at=now,
+                now=now,
+                data={"period": period.key, "workflow": name},
+                max_attempts=MAX_ATTEMPTS,
+                dedupe_key=f"digest:{period.key}:{name}",
+            ):
                 queued.append(name)
     if queued:
         svc.kick()

@@ -6,9 +6,9 @@ from typing import Any
 
 from bot.errors import CountersignError
 from bot.flow import effects
+from bot.flow.context import Services
 from bot.flow.decide import Outcome, Refused, _load, _outcome, _refusal
 from bot.flow.diff import json_diff
-from bot.flow.context import Services
 from bot.flow.payload_problems import payload_problems
 from bot.policy import evaluate
 from bot.store import audit, proposals
@@ -21,7 +21,9 @@ class InvalidEdit(CountersignError):
     status_code = 422
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("the edited payload is invalid: " + "; ".join(f"{k or 'payload'}: {v}" for k, v in problems.items()))
+        super().__init__(
+            "the edited payload is invalid: " + "; ".join(f"{k or 'payload'}: {v}" for k, v in problems.items())
+        )
         self.problems = problems
 
 
@@ -36,13 +38,18 @@ def edit(svc: Services, *, proposal_id: str, user: str, payload: Any, version: i
             if problems:
                 raise InvalidEdit({x["path"]: x["message"] for x in problems})
             wf = svc.policies.workflow(p.workflow)
-            decision = evaluate(wf, wf.action(p.action), payload=payload,
-                                context={"requested_by": p.requested_by or "", "agent": p.agent, "summary": p.summary})
+            decision = evaluate(
+                wf,
+                wf.action(p.action),
+                payload=payload,
+                context={"requested_by": p.requested_by or "", "agent": p.agent, "summary": p.summary},
+            )
             if decision.route == "deny":
                 refusal = Refused(f"this edit is refused by policy: {decision.reason}", deciders=())
         if refusal is not None:
-            audit.refused(session=s, actor=user, attempt="edit", error=refusal, at=now, proposal_id=p.id,
-                          state=p.status)
+            audit.refused(
+                session=s, actor=user, attempt="edit", error=refusal, at=now, proposal_id=p.id, state=p.status
+            )
         else:
             _apply(s, p, user, payload, decision, now)
     if refusal is not None:
@@ -55,12 +62,29 @@ def _apply(s: Any, p: Any, user: str, payload: Any, decision: Any, now: Any) -> 
     step = json_diff(p.payload, payload)
     required = max(p.required_approvals, decision.required_approvals)
     reason = decision.reason if decision.required_approvals > p.required_approvals else p.reason
-    proposals.set_fields(session=s, proposal_id=p.id, values={
-        "payload": payload, "edited": True, "diff": json_diff(p.original_payload, payload), "version": p.version + 1,
-        "problems": [], "required_approvals": required, "reason": reason,
-    })
+    proposals.set_fields(
+        session=s,
+        proposal_id=p.id,
+        values={
+            "payload": payload,
+            "edited": True,
+            "diff": json_diff(p.original_payload, payload),
+            "version": p.version + 1,
+            "problems": [],
+            "required_approvals": required,
+            "reason": reason,
+        },
+    )
     fresh = proposals.get(session=s, proposal_id=p.id)
     effects.queue_update(s, fresh, now)
     effects.queue_note(s, fresh, "edited", now, user=user, diff=step, required=required)
-    audit.append(session=s, actor=user, action="edit", at=now, proposal_id=p.id, before="pending", after="pending",
-                 data={"diff": step, "version": p.version + 1, "required_approvals": required})
+    audit.append(
+        session=s,
+        actor=user,
+        action="edit",
+        at=now,
+        proposal_id=p.id,
+        before="pending",
+        after="pending",
+        data={"diff": step, "version": p.version + 1, "required_approvals": required},
+    )

@@ -15,8 +15,15 @@ from bot.store.models import Proposal
 
 def queue_post(s: Session, p: Proposal, now: datetime) -> None:
     """Post the proposal's message (once, whatever happens)."""
-    due.enqueue(session=s, kind="slack_post", proposal_id=p.id, due_at=now, now=now, dedupe_key=f"post:{p.id}",
-                max_attempts=1000)
+    due.enqueue(
+        session=s,
+        kind="slack_post",
+        proposal_id=p.id,
+        due_at=now,
+        now=now,
+        dedupe_key=f"post:{p.id}",
+        max_attempts=1000,
+    )
 
 
 def queue_update(s: Session, p: Proposal, now: datetime) -> None:
@@ -26,15 +33,30 @@ def queue_update(s: Session, p: Proposal, now: datetime) -> None:
 
 def queue_note(s: Session, p: Proposal, kind: str, now: datetime, **data: Any) -> None:
     """Post a reply in the proposal's thread."""
-    due.enqueue(session=s, kind="slack_note", proposal_id=p.id, due_at=now, now=now, data={"kind": kind, **data},
-                max_attempts=1000)
+    due.enqueue(
+        session=s,
+        kind="slack_note",
+        proposal_id=p.id,
+        due_at=now,
+        now=now,
+        data={"kind": kind, **data},
+        max_attempts=1000,
+    )
 
 
 def queue_callback(s: Session, p: Proposal, event: str, now: datetime) -> None:
     """Tell the agent about a final state at its callback_url."""
     if p.callback_url:
-        due.enqueue(session=s, kind="callback", proposal_id=p.id, due_at=now, now=now, data={"event": event},
-                    dedupe_key=f"callback:{p.id}:{event}", max_attempts=12)
+        due.enqueue(
+            session=s,
+            kind="callback",
+            proposal_id=p.id,
+            due_at=now,
+            now=now,
+            data={"event": event},
+            dedupe_key=f"callback:{p.id}:{event}",
+            max_attempts=12,
+        )
 
 
 def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> None:
@@ -44,8 +66,15 @@ def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> No
         transition(s, p.id, column="execution_status", before="none", after="skipped")
         return
     transition(s, p.id, column="execution_status", before="none", after="queued")
-    due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, dedupe_key=f"execute:{p.id}",
-                max_attempts=1000)
+    due.enqueue(
+        session=s,
+        kind="execute",
+        proposal_id=p.id,
+        due_at=now,
+        now=now,
+        dedupe_key=f"execute:{p.id}",
+        max_attempts=1000,
+    )
 
 
 def after_decision(s: Session, svc: Services, p: Proposal, now: datetime) -> None:

@@ -9,8 +9,8 @@ import structlog
 from bot.errors import ConnectorError
 from bot.flow import effects
 from bot.flow.context import Services
-from bot.flow.transitions import transition
 from bot.flow.outbox import Retry, backoff
+from bot.flow.transitions import transition
 from bot.store import audit, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
@@ -43,7 +43,9 @@ def _claim(svc: Services, proposal_id: str) -> Proposal | None:
             return None  # already finished, skipped, or never approved
         attempts = p.execution_attempts + 1
         if p.execution_status == "queued":
-            transition(s, p.id, column="execution_status", before="queued", after="running", execution_attempts=attempts)
+            transition(
+                s, p.id, column="execution_status", before="queued", after="running", execution_attempts=attempts
+            )
         else:  # a previous run died mid-call (crash, lease lost): run again with the same key
             proposals.set_fields(session=s, proposal_id=p.id, values={"execution_attempts": attempts})
         return proposals.get(session=s, proposal_id=p.id)
@@ -52,15 +54,32 @@ def _claim(svc: Services, proposal_id: str) -> Proposal | None:
 def _succeeded(svc: Services, p: Proposal, summary: str, data: dict) -> None:
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        if not transition(s, p.id, column="execution_status", before="running", after="succeeded",
-                          execution_result={"summary": summary, **data}, execution_error=None, executed_at=now):
+        if not transition(
+            s,
+            p.id,
+            column="execution_status",
+            before="running",
+            after="succeeded",
+            execution_result={"summary": summary, **data},
+            execution_error=None,
+            executed_at=now,
+        ):
             return
         fresh = proposals.get(session=s, proposal_id=p.id)
         effects.queue_update(s, fresh, now)
         effects.queue_note(s, fresh, "executed", now, summary=summary, attempts=fresh.execution_attempts)
         effects.queue_callback(s, fresh, "execution", now)
-        audit.append(session=s, actor="countersign", action="execution", at=now, proposal_id=p.id, before="running",
-                     after="succeeded", reason=summary, data={"attempts": fresh.execution_attempts})
+        audit.append(
+            session=s,
+            actor="countersign",
+            action="execution",
+            at=now,
+            proposal_id=p.id,
+            before="running",
+            after="succeeded",
+            reason=summary,
+            data={"attempts": fresh.execution_attempts},
+        )
     svc.kick()
 
 
@@ -69,17 +88,34 @@ def _failed(svc: Services, p: Proposal, error: str, retryable: bool, retry_after
     final = not retryable or p.execution_attempts >= MAX_EXECUTION_ATTEMPTS
     with session_scope(svc.engine) as s:
         after = "failed" if final else "queued"
-        if not transition(s, p.id, column="execution_status", before="running", after=after, execution_error=error,
-                          executed_at=now if final else None):
+        if not transition(
+            s,
+            p.id,
+            column="execution_status",
+            before="running",
+            after=after,
+            execution_error=error,
+            executed_at=now if final else None,
+        ):
             return
         fresh = proposals.get(session=s, proposal_id=p.id)
-        audit.append(session=s, actor="countersign", action="execution", at=now, proposal_id=p.id, before="running",
-                     after=after, reason=error, data={"attempts": fresh.execution_attempts, "retryable": retryable})
+        audit.append(
+            session=s,
+            actor="countersign",
+            action="execution",
+            at=now,
+            proposal_id=p.id,
+            before="running",
+            after=after,
+            reason=error,
+            data={"attempts": fresh.execution_attempts, "retryable": retryable},
+        )
         if final:
             owner = svc.policies.workflow(p.workflow).owner
             effects.queue_update(s, fresh, now)
-            effects.queue_note(s, fresh, "execution_failed", now, error=error, attempts=fresh.execution_attempts,
-                               owner=owner)
+            effects.queue_note(
+                s, fresh, "execution_failed", now, error=error, attempts=fresh.execution_attempts, owner=owner
+            )
             effects.queue_callback(s, fresh, "execution", now)
     log.warning("execution failed", proposal=p.id, error=error, attempt=p.execution_attempts, final=final)
     if not final:

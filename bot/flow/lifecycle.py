@@ -10,8 +10,8 @@ from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import approval_policy, deciders, may_decide
 from bot.flow.context import Services
-from bot.flow.transitions import transition
 from bot.flow.public import ProposalPublic, load_public
+from bot.flow.transitions import transition
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
@@ -24,14 +24,30 @@ def cancel(svc: Services, *, proposal_id: str, agent: str) -> ProposalPublic:
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
         if p is None or p.agent != agent:
             raise NotFound(f"no proposal {proposal_id} for agent {agent!r}")
-        if not transition(s, p.id, column="status", before="pending", after="cancelled", decided_by=f"agent:{agent}",
-                          decided_at=now, decision_reason="withdrawn by the agent",
-                          decision_seconds=(now - p.created_at).total_seconds()):
+        if not transition(
+            s,
+            p.id,
+            column="status",
+            before="pending",
+            after="cancelled",
+            decided_by=f"agent:{agent}",
+            decided_at=now,
+            decision_reason="withdrawn by the agent",
+            decision_seconds=(now - p.created_at).total_seconds(),
+        ):
             raise InvalidTransition(f"cannot cancel: the {p.kind} is already {p.status}", status=p.status)
         fresh = proposals.get(session=s, proposal_id=p.id)
         effects.after_decision(s, svc, fresh, now)
-        audit.append(session=s, actor=f"agent:{agent}", action="decision", at=now, proposal_id=p.id,
-                     before="pending", after="cancelled", reason="withdrawn by the agent")
+        audit.append(
+            session=s,
+            actor=f"agent:{agent}",
+            action="decision",
+            at=now,
+            proposal_id=p.id,
+            before="pending",
+            after="cancelled",
+            reason="withdrawn by the agent",
+        )
         result = load_public(s, p.id)
     svc.kick()
     return result
@@ -46,13 +62,30 @@ def expire(svc: Services, *, proposal_id: str) -> bool:
             return False
         pol = approval_policy(svc, p)
         reason = f"no decision within {_human(pol.expire_after.total_seconds())}"
-        transition(s, p.id, column="status", before="pending", after="expired", decided_by="countersign",
-                   decided_at=now, decision_reason=reason, decision_seconds=(now - p.created_at).total_seconds())
+        transition(
+            s,
+            p.id,
+            column="status",
+            before="pending",
+            after="expired",
+            decided_by="countersign",
+            decided_at=now,
+            decision_reason=reason,
+            decision_seconds=(now - p.created_at).total_seconds(),
+        )
         fresh = proposals.get(session=s, proposal_id=p.id)
         effects.after_decision(s, svc, fresh, now)
         effects.queue_note(s, fresh, "expired", now, reason=reason)
-        audit.append(session=s, actor="countersign", action="decision", at=now, proposal_id=p.id, before="pending",
-                     after="expired", reason=reason)
+        audit.append(
+            session=s,
+            actor="countersign",
+            action="decision",
+            at=now,
+            proposal_id=p.id,
+            before="pending",
+            after="expired",
+            reason=reason,
+        )
     svc.kick()
     return True
 
@@ -72,15 +105,23 @@ def remind(svc: Services, *, proposal_id: str, n: int) -> bool:
         proposals.set_fields(session=s, proposal_id=p.id, values={"reminders_sent": n})
         effects.queue_note(s, p, "reminder", now, n=n, waiting=waiting, cap=pol.reminder_cap)
         if pol.remind_after and n < pol.reminder_cap:
-            due.enqueue(session=s, kind="remind", proposal_id=p.id, due_at=now + pol.remind_after, now=now,
-                        data={"n": n + 1}, dedupe_key=f"remind:{p.id}:{n + 1}")
+            due.enqueue(
+                session=s,
+                kind="remind",
+                proposal_id=p.id,
+                due_at=now + pol.remind_after,
+                now=now,
+                data={"n": n + 1},
+                dedupe_key=f"remind:{p.id}:{n + 1}",
+            )
         audit.append(session=s, actor="countersign", action="reminder", at=now, proposal_id=p.id, data={"n": n})
     svc.kick()
     return True
 
 
-def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None = None,
-             level: int | None = None) -> str:
+def escalate(
+    svc: Services, *, proposal_id: str, actor: str, target: str | None = None, level: int | None = None
+) -> str:
     """Bring in the next person or group (a policy step, or a named target); returns who was mentioned."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
@@ -95,8 +136,9 @@ def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None 
         if actor != "countersign" and not _may_escalate(svc, p, actor):
             # Escalating adds a decider, so only current deciders and the owner may do it.
             refusal = NotAuthorized("only the deciders of this proposal or the workflow owner may escalate it")
-            audit.refused(session=s, actor=actor, attempt="escalate", error=refusal, at=now, proposal_id=p.id,
-                          state=p.status)
+            audit.refused(
+                session=s, actor=actor, attempt="escalate", error=refusal, at=now, proposal_id=p.id, state=p.status
+            )
         else:
             mention = _escalate(s, svc, p, actor, target, level, now)
     if refusal is not None:
@@ -105,8 +147,9 @@ def escalate(svc: Services, *, proposal_id: str, actor: str, target: str | None 
     return mention
 
 
-def _escalate(s: Session, svc: Services, p: Proposal, actor: str, target: str | None, level: int | None,
-              now: datetime) -> str:
+def _escalate(
+    s: Session, svc: Services, p: Proposal, actor: str, target: str | None, level: int | None, now: datetime
+) -> str:
     """Apply one escalation inside the caller's transaction; returns who was mentioned."""
     mention, values = _next_mention(svc, p, target, level)
     values["escalations"] = p.escalations + 1
@@ -114,8 +157,16 @@ def _escalate(s: Session, svc: Services, p: Proposal, actor: str, target: str | 
     fresh = proposals.get(session=s, proposal_id=p.id)
     effects.queue_note(s, fresh, "escalated", now, mention=mention, by=actor)
     effects.queue_update(s, fresh, now)
-    audit.append(session=s, actor=actor, action="escalation", at=now, proposal_id=p.id, before="pending",
-                 after="pending", data={"mention": mention, "level": fresh.escalation_level})
+    audit.append(
+        session=s,
+        actor=actor,
+        action="escalation",
+        at=now,
+        proposal_id=p.id,
+        before="pending",
+        after="pending",
+        data={"mention": mention, "level": fresh.escalation_level},
+    )
     return mention
 
 

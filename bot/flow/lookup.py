@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from bot.errors import NotFound
 from bot.flow.authz import Deciders, deciders, may_decide
-from bot.flow.ports import MessageRef
 from bot.flow.context import Services
+from bot.flow.ports import MessageRef
 from bot.flow.public import ProposalPublic, load_public
 from bot.store import proposals
 from bot.store.db import read_scope
@@ -39,8 +39,11 @@ def surroundings(svc: Services, proposal_id: str) -> Surroundings:
             raise NotFound(f"no proposal {proposal_id}")
         dup = proposals.get(session=s, proposal_id=p.duplicate_of) if p.duplicate_of else None
         thread = MessageRef(p.thread_channel, p.thread_ts) if p.thread_channel and p.thread_ts else None
-        earlier = MessageRef(dup.slack_channel, dup.slack_ts, dup.slack_permalink) \
-            if dup is not None and dup.slack_channel and dup.slack_ts else None
+        earlier = (
+            MessageRef(dup.slack_channel, dup.slack_ts, dup.slack_permalink)
+            if dup is not None and dup.slack_channel and dup.slack_ts
+            else None
+        )
         return Surroundings(thread, deciders(svc, p), earlier)
 
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.errors import CountersignError
-from bot.flow.ports import Note, NotifyError
 from bot.flow.context import Services
-from bot.flow.public import load_public
 from bot.flow.outbox import GiveUp, Retry, backoff
+from bot.flow.ports import Note, NotifyError
+from bot.flow.public import load_public
 from bot.store import due, proposals
 from bot.store.db import read_scope, session_scope
 from bot.store.models import DueWork
@@ -30,12 +30,21 @@ def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
         return
     ref = _call(lambda: notifier.post_proposal(before), attempt)
     with session_scope(svc.engine) as s:
-        proposals.set_fields(session=s, proposal_id=proposal_id, values={
-            "slack_channel": ref.channel, "slack_ts": ref.ts, "slack_permalink": ref.permalink})
+        proposals.set_fields(
+            session=s,
+            proposal_id=proposal_id,
+            values={"slack_channel": ref.channel, "slack_ts": ref.ts, "slack_permalink": ref.permalink},
+        )
         after = load_public(s, proposal_id)
         if after is not None and _rendered_state(after) != _rendered_state(before):
-            due.enqueue(session=s, kind="slack_update", proposal_id=proposal_id, due_at=svc.clock.now(),
-                        now=svc.clock.now(), max_attempts=1000)
+            due.enqueue(
+                session=s,
+                kind="slack_update",
+                proposal_id=proposal_id,
+                due_at=svc.clock.now(),
+                now=svc.clock.now(),
+                max_attempts=1000,
+            )
     svc.kick()
 
 
@@ -54,8 +63,9 @@ def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int)
     notifier = _notifier(svc)
     with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
-        post_pending = any(w.state == "pending" for w in due.for_proposal(session=s, proposal_id=proposal_id,
-                                                                          kind="slack_post"))
+        post_pending = any(
+            w.state == "pending" for w in due.for_proposal(session=s, proposal_id=proposal_id, kind="slack_post")
+        )
     if view is None:
         return
     if not view.slack.ts and post_pending:

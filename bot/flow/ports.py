@@ -26,8 +26,15 @@ class Note:
 class NotifyError(Exception):
     """Slack refused or failed. `retryable` false means trying again cannot help (e.g. channel archived)."""
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
-                 throttled_channel: str | None = None, in_doubt: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        throttled_channel: str | None = None,
+        in_doubt: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retryable, self.retry_after = retryable, retry_after
         self.throttled_channel = throttled_channel  # set when Slack rate-limited a message to this channel

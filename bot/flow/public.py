@@ -81,16 +81,42 @@ class ProposalPublic(BaseModel):
 def public(p: Proposal, approvals: list[ApprovalOut], callbacks: list[CallbackOut] | None = None) -> ProposalPublic:
     """Build the public shape from a row and its current-version approvals."""
     return ProposalPublic(
-        id=p.id, kind=p.kind, workflow=p.workflow, action=p.action, status=p.status, route=p.route, reason=p.reason,
-        summary=p.summary, payload=p.payload, original_payload=p.original_payload, edited=p.edited, diff=p.diff,
-        problems=[ProblemOut(**x) for x in p.problems], required_approvals=p.required_approvals, approvals=approvals,
-        decided_by=p.decided_by, decision_reason=p.decision_reason,
-        execution=ExecutionOut(status=p.execution_status, attempts=p.execution_attempts, result=p.execution_result,
-                               error=p.execution_error, finished_at=p.executed_at),
-        mode=p.mode, created_at=p.created_at, decided_at=p.decided_at, expires_at=p.expires_at,
+        id=p.id,
+        kind=p.kind,
+        workflow=p.workflow,
+        action=p.action,
+        status=p.status,
+        route=p.route,
+        reason=p.reason,
+        summary=p.summary,
+        payload=p.payload,
+        original_payload=p.original_payload,
+        edited=p.edited,
+        diff=p.diff,
+        problems=[ProblemOut(**x) for x in p.problems],
+        required_approvals=p.required_approvals,
+        approvals=approvals,
+        decided_by=p.decided_by,
+        decision_reason=p.decision_reason,
+        execution=ExecutionOut(
+            status=p.execution_status,
+            attempts=p.execution_attempts,
+            result=p.execution_result,
+            error=p.execution_error,
+            finished_at=p.executed_at,
+        ),
+        mode=p.mode,
+        created_at=p.created_at,
+        decided_at=p.decided_at,
+        expires_at=p.expires_at,
         slack=SlackOut(channel=p.slack_channel, ts=p.slack_ts, permalink=p.slack_permalink),
-        requested_by=p.requested_by, idempotency_key=p.idempotency_key, duplicate_of=p.duplicate_of,
-        version=p.version, escalation_level=p.escalation_level, links=p.links, callbacks=callbacks or [],
+        requested_by=p.requested_by,
+        idempotency_key=p.idempotency_key,
+        duplicate_of=p.duplicate_of,
+        version=p.version,
+        escalation_level=p.escalation_level,
+        links=p.links,
+        callbacks=callbacks or [],
     )
 
 
@@ -101,6 +127,11 @@ def load_public(session: Session, proposal_id: str) -> ProposalPublic | None:
         return None
     rows = proposals.approvals(session=session, proposal_id=p.id, version=p.version)
     deliveries = due.for_proposal(session=session, proposal_id=p.id, kind="callback") if p.callback_url else []
-    return public(p, [ApprovalOut(user=a.user, at=a.at) for a in rows],
-                  [CallbackOut(event=d.data["event"], state=d.state, attempts=d.attempts, last_error=d.last_error)
-                   for d in deliveries])
+    return public(
+        p,
+        [ApprovalOut(user=a.user, at=a.at) for a in rows],
+        [
+            CallbackOut(event=d.data["event"], state=d.state, attempts=d.attempts, last_error=d.last_error)
+            for d in deliveries
+        ],
+    )

@@ -12,8 +12,8 @@ from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import may_handle
 from bot.flow.context import Services
-from bot.flow.transitions import transition
 from bot.flow.public import ProposalPublic, load_public
+from bot.flow.transitions import transition
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
@@ -28,15 +28,32 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
         if p is None or p.agent != agent:
             raise NotFound(f"no proposal {proposal_id} for agent {agent!r}")
         if p.status not in {"approved", "auto_approved"} or p.execution_status != "skipped":
-            raise InvalidTransition(f"no result expected: status {p.status}, execution {p.execution_status}",
-                                    status=p.status)
-        transition(s, p.id, column="execution_status", before="skipped", after=after, executed_at=now,
-                   execution_result=result, execution_error=None if ok else (error or "reported as failed"))
+            raise InvalidTransition(
+                f"no result expected: status {p.status}, execution {p.execution_status}", status=p.status
+            )
+        transition(
+            s,
+            p.id,
+            column="execution_status",
+            before="skipped",
+            after=after,
+            executed_at=now,
+            execution_result=result,
+            execution_error=None if ok else (error or "reported as failed"),
+        )
         fresh = proposals.get(session=s, proposal_id=p.id)
         effects.queue_update(s, fresh, now)
         effects.queue_note(s, fresh, "reported", now, ok=ok, error=fresh.execution_error)
-        audit.append(session=s, actor=f"agent:{agent}", action="execution", at=now, proposal_id=p.id,
-                     before="skipped", after=after, reason=fresh.execution_error)
+        audit.append(
+            session=s,
+            actor=f"agent:{agent}",
+            action="execution",
+            at=now,
+            proposal_id=p.id,
+            before="skipped",
+            after=after,
+            reason=fresh.execution_error,
+        )
         out = load_public(s, p.id)
     svc.kick()
     return out
@@ -49,8 +66,9 @@ def retry(svc: Services, *, proposal_id: str, user: str) -> None:
         transition(s, p.id, column="execution_status", before="failed", after="queued", execution_attempts=0)
         due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
         effects.queue_update(s, p, now)
-        audit.append(session=s, actor=user, action="execution_retry", at=now, proposal_id=p.id, before="failed",
-                     after="queued")
+        audit.append(
+            session=s, actor=user, action="execution_retry", at=now, proposal_id=p.id, before="failed", after="queued"
+        )
     svc.kick()
 
 
@@ -58,13 +76,27 @@ def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human did the action by hand; record it as succeeded."""
     now = svc.clock.now()
     with _handling(svc, proposal_id, user, "mark_done") as (s, p):
-        transition(s, p.id, column="execution_status", before="failed", after="succeeded", executed_at=now,
-                   execution_result={"summary": f"done by hand by {user}"})
+        transition(
+            s,
+            p.id,
+            column="execution_status",
+            before="failed",
+            after="succeeded",
+            executed_at=now,
+            execution_result={"summary": f"done by hand by {user}"},
+        )
         fresh = proposals.get(session=s, proposal_id=p.id)
         effects.queue_update(s, fresh, now)
         effects.queue_callback(s, fresh, "execution", now)
-        audit.append(session=s, actor=user, action="execution_done_by_hand", at=now, proposal_id=p.id,
-                     before="failed", after="succeeded")
+        audit.append(
+            session=s,
+            actor=user,
+            action="execution_done_by_hand",
+            at=now,
+            proposal_id=p.id,
+            before="failed",
+            after="succeeded",
+        )
     svc.kick()
 
 
@@ -72,11 +104,24 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human closes a failed execution for good: it stays failed, and the message says who gave up."""
     now = svc.clock.now()
     with _handling(svc, proposal_id, user, "give_up") as (s, p):
-        proposals.set_fields(session=s, proposal_id=p.id, values={
-            "execution_error": f"{p.execution_error} (given up by {user})", "execution_result": {"given_up_by": user}})
+        proposals.set_fields(
+            session=s,
+            proposal_id=p.id,
+            values={
+                "execution_error": f"{p.execution_error} (given up by {user})",
+                "execution_result": {"given_up_by": user},
+            },
+        )
         effects.queue_update(s, p, now)
-        audit.append(session=s, actor=user, action="execution_given_up", at=now, proposal_id=p.id, before="failed",
-                     after="failed")
+        audit.append(
+            session=s,
+            actor=user,
+            action="execution_given_up",
+            at=now,
+            proposal_id=p.id,
+            before="failed",
+            after="failed",
+        )
     svc.kick()
 
 
@@ -94,14 +139,22 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
             seen.append(p.execution_status)
             if not may_handle(svc, p, user):
                 # Retrying or closing an execution is a decision too: same people as for the proposal, plus the owner.
-                raise NotAuthorized("only the workflow owner or the deciders of this proposal may handle its failed "
-                                    "execution")
+                raise NotAuthorized(
+                    "only the workflow owner or the deciders of this proposal may handle its failed execution"
+                )
             if p.execution_status != "failed":
                 raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
             yield s, p
     except NotAuthorized as refusal:
         state = seen[0]
         with session_scope(svc.engine) as s:
-            audit.refused(session=s, actor=user, attempt=attempt, error=refusal, at=svc.clock.now(),
-                          proposal_id=proposal_id, state=state)
+            audit.refused(
+                session=s,
+                actor=user,
+                attempt=attempt,
+                error=refusal,
+                at=svc.clock.now(),
+                proposal_id=proposal_id,
+                state=state,
+            )
         raise

@@ -24,13 +24,15 @@ FINAL_EXECUTIONS = frozenset({"succeeded", "failed"})
 _TABLES = {"status": DECISION_MOVES, "execution_status": EXECUTION_MOVES}
 
 
-def transition(session: Session, proposal_id: str, *, column: str, before: str | tuple[str, ...], after: str,
-               **values: Any) -> bool:
+def transition(
+    session: Session, proposal_id: str, *, column: str, before: str | tuple[str, ...], after: str, **values: Any
+) -> bool:
     """Apply a legal move as one conditional UPDATE; True if this caller won the race, False if the row moved on."""
     sources = (before,) if isinstance(before, str) else before
     table = _TABLES[column]
     for source in sources:
         if after not in table.get(source, frozenset()):
             raise InvalidTransition(f"{column}: {source} -> {after} is not a legal move")
-    return proposals.transition(session=session, proposal_id=proposal_id, column=column, before=sources, after=after,
-                                values=values)
+    return proposals.transition(
+        session=session, proposal_id=proposal_id, column=column, before=sources, after=after, values=values
+    )

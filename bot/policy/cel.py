@@ -24,10 +24,24 @@ _MAX_ERROR = 200
 # conversions fail when called as `x.f()`, so the call form is checked at load time too.
 _MACROS = frozenset({"has", "all", "exists", "exists_one", "map", "filter"})
 _CONVERSIONS = frozenset({"int", "uint", "double", "string", "bytes", "timestamp", "duration", "dyn", "type"})
-_METHODS = frozenset({
-    "contains", "startsWith", "endsWith", "matches", "getFullYear", "getMonth", "getDate", "getDayOfMonth",
-    "getDayOfWeek", "getDayOfYear", "getHours", "getMinutes", "getSeconds", "getMilliseconds",
-})  # fmt: skip
+_METHODS = frozenset(
+    {
+        "contains",
+        "startsWith",
+        "endsWith",
+        "matches",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getDayOfYear",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "getMilliseconds",
+    }
+)
 _FUNCTIONS = _CONVERSIONS | _METHODS | {"size"}
 _TYPE_NAMES = frozenset({"int", "uint", "double", "string", "bool", "bytes", "list", "map", "null_type", "type"})
 
@@ -70,7 +84,7 @@ def compile_condition(source: Any) -> Condition:
         raise ValueError('expected a CEL expression such as "payload.amount > 500"')
     try:
         program = cel.compile(source)
-    except Exception as exc:  # ValueError with "<input>:LINE:COL: ..." for every syntax problem
+    except Exception as exc:  # noqa: BLE001 - ValueError with "<input>:LINE:COL: ..." for every syntax problem
         raise ValueError(_syntax_error(source, str(exc))) from None
     _check_references(source, program)
     return Condition(source, program, program.variables())
@@ -198,7 +212,7 @@ def run(condition: Condition, values: cel.Context) -> tuple[bool, str | None]:
     """(matched, error): any failure, or a non-boolean result, is an error and never a match."""
     try:
         result = condition.program.execute(values)
-    except Exception as exc:  # a rule must fail closed, whatever broke inside the CEL library
+    except Exception as exc:  # noqa: BLE001 - a rule must fail closed, whatever broke inside the CEL library
         return False, describe(exc, condition)
     except BaseException as exc:  # a panic in the native engine arrives as pyo3's PanicException
         if type(exc).__name__ != "PanicException":
@@ -265,6 +279,14 @@ def _type_name(value: Any) -> str:
 
 
 _RESULT_TYPES: tuple[tuple[type, str], ...] = (
-    (type(None), "null"), (int, "int"), (float, "double"), (str, "string"), (bytes, "bytes"), (list, "list"),
-    (dict, "map"), (datetime, "timestamp"), (timedelta, "duration"), (cel.OptionalValue, "optional"),
-)  # fmt: skip
+    (type(None), "null"),
+    (int, "int"),
+    (float, "double"),
+    (str, "string"),
+    (bytes, "bytes"),
+    (list, "list"),
+    (dict, "map"),
+    (datetime, "timestamp"),
+    (timedelta, "duration"),
+    (cel.OptionalValue, "optional"),
+)

@@ -156,6 +156,6 @@ def _connector_config(
     except ValidationError as exc:
         model = connector_class(ref.type).Config
         return None, validation_issues(name, source, exc, prefix=(*prefix, "connector"), model=model)
-    except Exception as exc:  # a broken connector package is a policy problem to report, not a crash
+    except Exception as exc:  # noqa: BLE001 - a broken connector package is a policy problem to report, not a crash
         message = f"connector {ref.type!r} could not be loaded: {type(exc).__name__}: {exc}"
         return None, [issue_at(name, source, loc, message)]

@@ -33,10 +33,18 @@ ActionName = Annotated[
     str, _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)")
 ]
 Metric = Literal[
-    "approval_rate", "unedited_approval_rate", "edit_rate", "rejection_rate", "expiry_rate", "auto_rate",
-    "p50_minutes_to_decision", "p90_minutes_to_decision", "execution_failure_rate", "escalation_rate",
+    "approval_rate",
+    "unedited_approval_rate",
+    "edit_rate",
+    "rejection_rate",
+    "expiry_rate",
+    "auto_rate",
+    "p50_minutes_to_decision",
+    "p90_minutes_to_decision",
+    "execution_failure_rate",
+    "escalation_rate",
     "shadow_agreement_rate",
-]  # fmt: skip
+]
 
 
 class Rule(BaseModel):

@@ -26,7 +26,7 @@ def validate_payload(action: ActionPolicy, payload: Any) -> list[Problem]:
         errors = list(action.validator.iter_errors(payload))
     except RecursionError:
         return [Problem("", "payload nests too deeply to be checked")]
-    except Exception as exc:  # e.g. an unresolvable $ref: report it, the human still decides
+    except Exception as exc:  # noqa: BLE001 - e.g. an unresolvable $ref: report it, the human still decides
         return [Problem("", _short(f"schema could not be applied: {type(exc).__name__}: {exc}"))]
     found = sorted((_parts(error), _short(error.message)) for error in errors)
     return [Problem(".".join(str(p) for _, p in parts), message) for parts, message in found]

@@ -87,7 +87,7 @@ def _outcomes(
     names = {name for rule in action.rules for name in rule.condition.names}
     try:
         values = cel_activation(payload, variables, names)
-    except Exception as exc:  # a payload CEL cannot represent makes every rule unevaluable
+    except Exception as exc:  # noqa: BLE001 - a payload CEL cannot represent makes every rule unevaluable
         problem = f"payload cannot be evaluated: {describe(exc)}"
         for index, rule in enumerate(action.rules):
             yield RuleOutcome(index, rule, False, problem)

@@ -12,10 +12,17 @@ from countersign.errors import CountersignError
 from countersign.models import Proposal
 
 REQUESTER = "U0RILEY"  # the support agent the demo agent works for (cannot approve her own refunds)
-BIG_REFUND = {"order_id": "ORD-1182", "amount": 640, "currency": "USD", "reason": "damaged",
-              "customer_email": "mei.tanaka@customer.test"}  # fmt: skip
-CUSTOMER_EMAIL = ("📧 *New email from Ana Silva*: “Hi, my order ORD-3321 was due last Friday and it still hasn't "
-                  "arrived. Can you tell me where it is?”")  # fmt: skip
+BIG_REFUND = {
+    "order_id": "ORD-1182",
+    "amount": 640,
+    "currency": "USD",
+    "reason": "damaged",
+    "customer_email": "mei.tanaka@customer.test",
+}
+CUSTOMER_EMAIL = (
+    "📧 *New email from Ana Silva*: “Hi, my order ORD-3321 was due last Friday and it still hasn't "
+    "arrived. Can you tell me where it is?”"
+)
 
 
 @dataclass(frozen=True)
@@ -32,33 +39,83 @@ class Step:
 
 
 STEPS = [
-    Step("small refund for a damaged item → auto-approved, executed at once", "refunds", "issue_refund",
-         "Refund $18.50 for order ORD-10442: the mug arrived cracked (customer sent a photo)",
-         {"order_id": "ORD-10442", "amount": 18.5, "currency": "USD", "reason": "damaged",
-          "customer_email": "ana.silva@customer.test"}),
-    Step("ordinary refund → one approval from finance", "refunds", "issue_refund",
-         "Refund €120 for order ORD-20331: the customer received the wrong size and has already sent it back",
-         {"order_id": "ORD-20331", "amount": 120, "currency": "EUR", "reason": "wrong_item",
-          "customer_email": "jonas.weber@customer.test",
-          "note": "Return tracking 1Z999AA10123456784 shows it delivered to our warehouse on Monday."}),
-    Step("refund over $500 → two approvals", "refunds", "issue_refund",
-         "Refund $640 for order ORD-1182: the espresso machine arrived with a cracked water tank", BIG_REFUND),
-    Step("the same refund again → flagged as a possible duplicate", "refunds", "issue_refund",
-         "Refund $640 for order ORD-1182: customer wrote again about the cracked espresso machine", BIG_REFUND),
-    Step("refund with missing fields → problems listed, Approve hidden until fixed with Edit", "refunds",
-         "issue_refund", "Refund $89.90 for order ORD-20417: the customer says the parcel never arrived",
-         {"order_id": "ORD-20417", "amount": 89.9}),
-    Step("customer email reply → a support lead signs off, in the customer's thread", "support-replies",
-         "send_reply", "Reply to Ana Silva: her order ORD-3321 shipped late, with tracking and a 10% voucher",
-         {"to": "ana.silva@customer.test", "subject": "Re: Where is my order ORD-3321?",
-          "body": "Hi Ana,\n\nSorry for the wait! Your order ORD-3321 left our warehouse yesterday; tracking number "
-                  "1Z999AA10123456784. As an apology, here is 10% off your next order: SORRY10.\n\nBest,\nRiley",
-          "in_reply_to": "<CA+ana-3321@mail.customer.test>"}, in_thread="C0SUPPORT"),
-    Step("CRM update in shadow mode → people record what they would decide; nothing is written", "crm-updates",
-         "upsert_contact", "Set Bo Jensen's lifecycle stage to lead (the CRM says customer)",
-         {"email": "bo.jensen@customer.test", "first_name": "Bo", "last_name": "Jensen", "stage": "lead",
-          "current_stage": "customer"}, requested_by=None),
-]  # fmt: skip
+    Step(
+        "small refund for a damaged item → auto-approved, executed at once",
+        "refunds",
+        "issue_refund",
+        "Refund $18.50 for order ORD-10442: the mug arrived cracked (customer sent a photo)",
+        {
+            "order_id": "ORD-10442",
+            "amount": 18.5,
+            "currency": "USD",
+            "reason": "damaged",
+            "customer_email": "ana.silva@customer.test",
+        },
+    ),
+    Step(
+        "ordinary refund → one approval from finance",
+        "refunds",
+        "issue_refund",
+        "Refund €120 for order ORD-20331: the customer received the wrong size and has already sent it back",
+        {
+            "order_id": "ORD-20331",
+            "amount": 120,
+            "currency": "EUR",
+            "reason": "wrong_item",
+            "customer_email": "jonas.weber@customer.test",
+            "note": "Return tracking 1Z999AA10123456784 shows it delivered to our warehouse on Monday.",
+        },
+    ),
+    Step(
+        "refund over $500 → two approvals",
+        "refunds",
+        "issue_refund",
+        "Refund $640 for order ORD-1182: the espresso machine arrived with a cracked water tank",
+        BIG_REFUND,
+    ),
+    Step(
+        "the same refund again → flagged as a possible duplicate",
+        "refunds",
+        "issue_refund",
+        "Refund $640 for order ORD-1182: customer wrote again about the cracked espresso machine",
+        BIG_REFUND,
+    ),
+    Step(
+        "refund with missing fields → problems listed, Approve hidden until fixed with Edit",
+        "refunds",
+        "issue_refund",
+        "Refund $89.90 for order ORD-20417: the customer says the parcel never arrived",
+        {"order_id": "ORD-20417", "amount": 89.9},
+    ),
+    Step(
+        "customer email reply → a support lead signs off, in the customer's thread",
+        "support-replies",
+        "send_reply",
+        "Reply to Ana Silva: her order ORD-3321 shipped late, with tracking and a 10% voucher",
+        {
+            "to": "ana.silva@customer.test",
+            "subject": "Re: Where is my order ORD-3321?",
+            "body": "Hi Ana,\n\nSorry for the wait! Your order ORD-3321 left our warehouse yesterday; tracking number "
+            "1Z999AA10123456784. As an apology, here is 10% off your next order: SORRY10.\n\nBest,\nRiley",
+            "in_reply_to": "<CA+ana-3321@mail.customer.test>",
+        },
+        in_thread="C0SUPPORT",
+    ),
+    Step(
+        "CRM update in shadow mode → people record what they would decide; nothing is written",
+        "crm-updates",
+        "upsert_contact",
+        "Set Bo Jensen's lifecycle stage to lead (the CRM says customer)",
+        {
+            "email": "bo.jensen@customer.test",
+            "first_name": "Bo",
+            "last_name": "Jensen",
+            "stage": "lead",
+            "current_stage": "customer",
+        },
+        requested_by=None,
+    ),
+]
 FINAL_EXECUTION = {"succeeded", "failed", "skipped"}
 
 
@@ -76,12 +133,24 @@ class Entry:
     def as_dict(self) -> dict[str, Any]:
         """JSON for the page."""
         p = self.proposal
-        return {"label": self.label, "workflow": self.workflow, "action": self.action, "error": self.error,
-                "events": list(self.events), "id": p.get("id"), "status": p.get("status"), "route": p.get("route"),
-                "reason": p.get("reason"), "summary": p.get("summary"), "problems": len(p.get("problems") or []),
-                "duplicate_of": p.get("duplicate_of"), "execution": (p.get("execution") or {}).get("status"),
-                "decided_by": p.get("decided_by"), "decision_reason": p.get("decision_reason"),
-                "slack": p.get("slack") or {}}  # fmt: skip
+        return {
+            "label": self.label,
+            "workflow": self.workflow,
+            "action": self.action,
+            "error": self.error,
+            "events": list(self.events),
+            "id": p.get("id"),
+            "status": p.get("status"),
+            "route": p.get("route"),
+            "reason": p.get("reason"),
+            "summary": p.get("summary"),
+            "problems": len(p.get("problems") or []),
+            "duplicate_of": p.get("duplicate_of"),
+            "execution": (p.get("execution") or {}).get("status"),
+            "decided_by": p.get("decided_by"),
+            "decision_reason": p.get("decision_reason"),
+            "slack": p.get("slack") or {},
+        }
 
     def done(self) -> bool:
         """Nothing more will happen: decided, and executed (or nothing to execute)."""
@@ -94,8 +163,9 @@ class Entry:
 class DemoAgent:
     """Runs STEPS against the service; `post_customer_message(channel, text) -> ts` starts threads in Slack."""
 
-    def __init__(self, api_url: str, token: str, workflows: set[str],
-                 post_customer_message: Callable[[str, str], str | None]) -> None:  # fmt: skip
+    def __init__(
+        self, api_url: str, token: str, workflows: set[str], post_customer_message: Callable[[str, str], str | None]
+    ) -> None:
         self.client = Countersign(api_url, token, timeout=10)
         self.workflows = workflows
         self.post_customer_message = post_customer_message
@@ -118,8 +188,9 @@ class DemoAgent:
             if step.in_thread:
                 ts = self.post_customer_message(step.in_thread, CUSTOMER_EMAIL)
                 thread = {"channel": step.in_thread, "ts": ts} if ts else None
-            p = self.client.propose(step.workflow, step.action, step.summary, step.payload,
-                                    requested_by=step.requested_by, thread=thread)  # fmt: skip
+            p = self.client.propose(
+                step.workflow, step.action, step.summary, step.payload, requested_by=step.requested_by, thread=thread
+            )
             entry.proposal = p.model_dump(mode="json")
             entry.events.append(_headline(p))
         except CountersignError as exc:  # the log shows it; the rest of the demo goes on
@@ -174,7 +245,8 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         out.append(f"{new.get('status')} by {new.get('decided_by') or 'someone'}{reason}")
     ex_old, ex_new = old.get("execution") or {}, new.get("execution") or {}
     if ex_new.get("status") != ex_old.get("status") and ex_new.get("status") in FINAL_EXECUTION:
-        detail = (ex_new.get("result") or {}).get("summary") if ex_new.get("status") == "succeeded" else \
-            ex_new.get("error")
+        detail = (
+            (ex_new.get("result") or {}).get("summary") if ex_new.get("status") == "succeeded" else ex_new.get("error")
+        )
         out.append(f"execution {ex_new['status']}" + (f": {detail}" if detail else ""))
     return out

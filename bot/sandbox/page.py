@@ -116,7 +116,8 @@ def click(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
 
 def submit(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """Submit the person's top modal; answers whether it closed and the inline errors Slack would show."""
-    assert sandbox.driver is not None and sandbox.slack is not None
+    assert sandbox.driver is not None
+    assert sandbox.slack is not None
     view_id = str(body["view_id"])
     values = body.get("values") or {}
     if not isinstance(values, dict):
@@ -147,7 +148,8 @@ def command(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
 
 def message(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     """A message typed by the person; mentioning @Countersign sends app_mention, as Slack does."""
-    assert sandbox.driver is not None and sandbox.slack is not None
+    assert sandbox.driver is not None
+    assert sandbox.slack is not None
     text = str(body.get("text", "")).strip()
     if not text:
         raise ValueError("type a message first")
@@ -167,5 +169,11 @@ def home(sandbox: Sandbox, body: dict[str, Any]) -> dict[str, Any]:
     return _answered(sandbox.driver.home_opened(body["user"]))
 
 
-ACTIONS: dict[str, Handler] = {"click": click, "submit": submit, "close": close, "command": command,
-                               "message": message, "home": home}  # fmt: skip
+ACTIONS: dict[str, Handler] = {
+    "click": click,
+    "submit": submit,
+    "close": close,
+    "command": command,
+    "message": message,
+    "home": home,
+}

@@ -18,18 +18,18 @@ KNOWN_PEOPLE = {
     "U0SALESOPS1": ("sofia", "Sofia Rossi", "Sales operations"),
     "U0SALESOPS2": ("sam", "Sam Lee", "Sales operations"),
     "U0RILEY": ("riley", "Riley Chen", "Support agent: the demo agent works for Riley"),
-}  # fmt: skip
+}
 KNOWN_GROUPS = {
     "S0FINANCE": ("finance", "Finance team", ["U0FINANCE1", "U0FINANCE2", "U012OWNER"]),
     "S0SUPPORTLEADS": ("support-leads", "Support leads", ["U0LEO", "U012OWNER"]),
     "S0REVOPS": ("revops", "Revenue operations", ["U0SALESOPS1", "U0SALESOPS2", "U012OWNER"]),
-}  # fmt: skip
+}
 KNOWN_CHANNELS = {
     "C0FINANCE": ("finance", "Refund approvals (refunds.yaml)"),
     "C0SUPPORT": ("support", "Customer emails and the replies the support agent drafts (support-replies.yaml)"),
     "C0SALESOPS": ("sales-ops", "CRM updates, in shadow mode (crm-updates.yaml)"),
     "C0REVIEW": ("review", "Monthly digests and anything that could not be posted elsewhere"),
-}  # fmt: skip
+}
 # Everyone in the examples, in the order the page lists them (approvers first, the requester last).
 ALWAYS = ["U012OWNER", "U0FINANCE1", "U0FINANCE2", "U0LEO", "U0SALESOPS1", "U0SALESOPS2", "U0RILEY"]
 
@@ -96,8 +96,7 @@ def _escalations(ap: ApprovalPolicy, users: list[str], groups: dict[str, list[st
 
 def _person(uid: str) -> dict[str, Any]:
     handle, real_name, title = KNOWN_PEOPLE.get(uid, (uid.lower(), _name_from_id(uid), ""))
-    return {"name": handle, "real_name": real_name, "display_name": real_name.split()[0], "title": title,
-            "tz": "UTC"}  # fmt: skip
+    return {"name": handle, "real_name": real_name, "display_name": real_name.split()[0], "title": title, "tz": "UTC"}
 
 
 def _name_from_id(uid: str) -> str:

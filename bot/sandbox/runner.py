@@ -93,16 +93,25 @@ class Sandbox:
             self.targets = local_targets(policies)
         except TargetConflict as exc:
             raise SandboxError(f"{self.config.policies_dir}: {exc}") from None
-        self.slack = FakeSlack(self.signing_secret, "xoxb-sandbox-" + secrets.token_hex(8), users=self.seed.users,
-                               usergroups=self.seed.usergroups, channels=self.seed.channels, scopes=MANIFEST_SCOPES,
-                               team_domain="sandbox", user_id=BOT_USER, host=LOOPBACK)  # fmt: skip
+        self.slack = FakeSlack(
+            self.signing_secret,
+            "xoxb-sandbox-" + secrets.token_hex(8),
+            users=self.seed.users,
+            usergroups=self.seed.usergroups,
+            channels=self.seed.channels,
+            scopes=MANIFEST_SCOPES,
+            team_domain="sandbox",
+            user_id=BOT_USER,
+            host=LOOPBACK,
+        )
         self._starting(self.slack.start, self.slack.stop, "the fake Slack")
         for target in self.targets:
             self._start_target(target)
         self._start_service()
         self._page = BackgroundServer(build_page(self), host=self.config.host, port=self.config.page_port)
-        self._starting(self._page.start, self._page.stop, "the sandbox page", port=self.config.page_port,
-                       option="--port")  # fmt: skip
+        self._starting(
+            self._page.start, self._page.stop, "the sandbox page", port=self.config.page_port, option="--port"
+        )
         if self.config.demo:
             self.demo = DemoAgent(self.api_url, self.agent_token, set(policies.workflows), self.post_as_person)
             self._stops.append(self.demo.stop)
@@ -124,8 +133,9 @@ class Sandbox:
             self._starting(hook.server.start, hook.server.stop, what, port=port)
             self.standins.webhooks.append(hook)
         elif target.kind == "crm":
-            crm = CrmStandIn(self.target_secret, required=target.crm_required, options=target.crm_options,
-                             host=host, port=port)  # fmt: skip
+            crm = CrmStandIn(
+                self.target_secret, required=target.crm_required, options=target.crm_options, host=host, port=port
+            )
             self._starting(crm.server.start, crm.server.stop, what, port=port)
             self.standins.crm.append(crm)
         else:
@@ -142,31 +152,49 @@ class Sandbox:
                 (data / f"{DB_FILE}{suffix}").unlink(missing_ok=True)
         assert self.slack is not None
         url = f"http://{self.config.host}:{self.config.api_port}"
-        settings = Settings(_env_file=None, slack_bot_token=self.slack.bot_token,  # type: ignore[call-arg]
-                            slack_signing_secret=self.signing_secret, slack_app_token=None,
-                            slack_api_url=self.slack.api_url, database_url=f"sqlite:///{(data / DB_FILE).resolve()}",
-                            policies_dir=self.config.policies_dir, public_url=url, scheduler_enabled=True,
-                            sweep_seconds=1.0)  # fmt: skip
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token=self.slack.bot_token,  # type: ignore[call-arg]
+            slack_signing_secret=self.signing_secret,
+            slack_app_token=None,
+            slack_api_url=self.slack.api_url,
+            database_url=f"sqlite:///{(data / DB_FILE).resolve()}",
+            policies_dir=self.config.policies_dir,
+            public_url=url,
+            scheduler_enabled=True,
+            sweep_seconds=1.0,
+        )
         env = {**os.environ, **{name: self.target_secret for t in self.targets for name in t.env}}
         self.services = build_services(settings, connector_context=ConnectorContext(env=env))
-        self._api = BackgroundServer(create_app(settings, services=self.services), host=self.config.host,
-                                     port=self.config.api_port, lifespan="on")  # fmt: skip
-        self._starting(self._api.start, self._api.stop, "the Countersign service", port=self.config.api_port,
-                       option="--api-port")  # fmt: skip
+        self._api = BackgroundServer(
+            create_app(settings, services=self.services),
+            host=self.config.host,
+            port=self.config.api_port,
+            lifespan="on",
+        )
+        self._starting(
+            self._api.start, self._api.stop, "the Countersign service", port=self.config.api_port, option="--api-port"
+        )
         self.driver = self.slack.driver(self.api_url)
         self._stops.append(self.driver.close)
         name = "sandbox-demo-agent" if self.config.fresh else f"sandbox-demo-agent-{secrets.token_hex(3)}"
         self.agent_token = agents.create(self.services, name=name, scopes=["*"])
 
-    def _starting(self, start: Callable[[], Any], stop: Callable[[], None], what: str, *, port: int | None = None,
-                  option: str | None = None) -> None:  # fmt: skip
+    def _starting(
+        self,
+        start: Callable[[], Any],
+        stop: Callable[[], None],
+        what: str,
+        *,
+        port: int | None = None,
+        option: str | None = None,
+    ) -> None:
         """Start one part; a taken port becomes one clear line."""
         try:
             start()
         except OSError as exc:
             hint = f"choose another with {option}" if option else "stop what uses it, or change the port in the policy"
-            raise SandboxError(f"cannot start {what} on port {port}: {exc.strerror or exc} ({hint})") \
-                from None
+            raise SandboxError(f"cannot start {what} on port {port}: {exc.strerror or exc} ({hint})") from None
         except RuntimeError as exc:
             raise SandboxError(f"cannot start {what}: {exc}") from None
         self._stops.append(stop)
@@ -178,8 +206,9 @@ class Sandbox:
             try:
                 stop()
             except Exception:  # one part failing to stop must not keep the others running
-                log.warning("a sandbox part did not stop cleanly", part=getattr(stop, "__qualname__", "?"),
-                            exc_info=True)
+                log.warning(
+                    "a sandbox part did not stop cleanly", part=getattr(stop, "__qualname__", "?"), exc_info=True
+                )
         if self.services is not None:
             self.services.engine.dispose()
 
@@ -218,8 +247,12 @@ class Sandbox:
             "emails": [{"port": m.port, **e} for m in s.smtp for e in list(m.messages)],
             "crm": [{"port": c.server.port, **r} for c in s.crm for r in c.all_records()],
             "targets": [{"kind": t.kind, "port": t.port, "users": t.users} for t in self.targets],
-            "urls": {"api": self.api_url, "docs": f"{self.api_url}/docs", "page": self.page_url,
-                     "slack": self.slack.api_url if self.slack else None},
+            "urls": {
+                "api": self.api_url,
+                "docs": f"{self.api_url}/docs",
+                "page": self.page_url,
+                "slack": self.slack.api_url if self.slack else None,
+            },
             "topics": self.seed.topics,
             "people": self.seed.person_ids(),
         }

@@ -31,11 +31,17 @@ class SmtpSink:
         part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
         body = part.get_content() if part is not None else ""
         with self._lock:
-            self.messages.append({
-                "at": time.time(), "mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos),
-                "subject": str(msg.get("Subject", "")), "message_id": str(msg.get("Message-ID", "")),
-                "in_reply_to": str(msg.get("In-Reply-To", "")), "body": str(body)[:BODY_SHOWN],
-            })  # fmt: skip
+            self.messages.append(
+                {
+                    "at": time.time(),
+                    "mail_from": envelope.mail_from,
+                    "rcpt_tos": list(envelope.rcpt_tos),
+                    "subject": str(msg.get("Subject", "")),
+                    "message_id": str(msg.get("Message-ID", "")),
+                    "in_reply_to": str(msg.get("In-Reply-To", "")),
+                    "body": str(body)[:BODY_SHOWN],
+                }
+            )
         return "250 2.0.0 OK queued"
 
     def start(self) -> SmtpSink:

@@ -45,16 +45,25 @@ class WebhookStandIn:
         self._record(request, body, verified=True, error=None, repeat=repeat)
         return JSONResponse(answer)
 
-    def _record(self, request: Request, body: bytes, *, verified: bool, error: str | None,
-                repeat: bool = False) -> None:  # fmt: skip
+    def _record(
+        self, request: Request, body: bytes, *, verified: bool, error: str | None, repeat: bool = False
+    ) -> None:
         try:
             parsed: Any = json.loads(body)
         except ValueError:
             parsed = body[:500].decode("utf-8", "replace")
         with self._lock:
-            self.deliveries.append({"at": time.time(), "path": request.url.path, "verified": verified,
-                                    "error": error, "repeat": repeat, "body": parsed,
-                                    "idempotency_key": request.headers.get("idempotency-key")})  # fmt: skip
+            self.deliveries.append(
+                {
+                    "at": time.time(),
+                    "path": request.url.path,
+                    "verified": verified,
+                    "error": error,
+                    "repeat": repeat,
+                    "body": parsed,
+                    "idempotency_key": request.headers.get("idempotency-key"),
+                }
+            )
 
 
 def _crm_error(status: int, category: str, message: str, **extra: Any) -> JSONResponse:
@@ -65,16 +74,25 @@ def _crm_error(status: int, category: str, message: str, **extra: Any) -> JSONRe
 class CrmStandIn:
     """`POST /crm/v3/objects/{object}/batch/upsert` and `GET /crm/v3/objects/{object}/{id}`, in memory."""
 
-    def __init__(self, token: str, *, required: list[str] | None = None, options: dict[str, list[str]] | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        token: str,
+        *,
+        required: list[str] | None = None,
+        options: dict[str, list[str]] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
         self.token, self.required, self.options = token, list(required or []), dict(options or {})
         self.records: dict[str, dict[str, dict[str, Any]]] = {}  # object -> id -> record
         self._ids = itertools.count(101)
         self._lock = threading.Lock()
-        app = Starlette(routes=[
-            Route("/crm/v3/objects/{obj}/batch/upsert", self._upsert, methods=["POST"]),
-            Route("/crm/v3/objects/{obj}/{key}", self._read, methods=["GET"]),
-        ])  # fmt: skip
+        app = Starlette(
+            routes=[
+                Route("/crm/v3/objects/{obj}/batch/upsert", self._upsert, methods=["POST"]),
+                Route("/crm/v3/objects/{obj}/{key}", self._read, methods=["GET"]),
+            ]
+        )
         self.server = BackgroundServer(app, host=host, port=port)
 
     def all_records(self) -> list[dict[str, Any]]:
@@ -107,9 +125,15 @@ class CrmStandIn:
         with self._lock:
             invalid = [v for item in inputs for v in self._invalid(obj, item)]
             if invalid:
-                return _crm_error(400, "VALIDATION_ERROR", "Property values were not valid: " + json.dumps(invalid),
-                                  errors=[{"message": v["message"], "code": v["error"],
-                                           "context": {"propertyName": [v["name"]]}} for v in invalid])  # fmt: skip
+                return _crm_error(
+                    400,
+                    "VALIDATION_ERROR",
+                    "Property values were not valid: " + json.dumps(invalid),
+                    errors=[
+                        {"message": v["message"], "code": v["error"], "context": {"propertyName": [v["name"]]}}
+                        for v in invalid
+                    ],
+                )
             return JSONResponse({"status": "COMPLETE", "results": [self._store(obj, item) for item in inputs]})
 
     def _find(self, obj: str, prop: str, value: str) -> dict[str, Any] | None:

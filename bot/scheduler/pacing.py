@@ -31,8 +31,13 @@ class Pacer:
     """A token bucket per throttled channel (monotonic seconds): one message per POST_INTERVAL, bursts of
     PACE_BURST. A sweep that falls behind catches up from the saved tokens, so the rate holds on average."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, interval: float = POST_INTERVAL,
-                 paced_for: float = PACED_FOR, burst: float = PACE_BURST) -> None:  # fmt: skip
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = POST_INTERVAL,
+        paced_for: float = PACED_FOR,
+        burst: float = PACE_BURST,
+    ) -> None:
         self.clock, self.interval, self.paced_for, self.burst = clock, interval, paced_for, burst
         self._tokens: dict[str, tuple[float, float]] = {}  # channel -> (tokens, at)
         self._until: dict[str, float] = {}

@@ -34,11 +34,18 @@ class SchedulerRunner:
         self.svc = svc
         self.sweeper = sweeper or Sweeper(svc)
         self.scheduler = BackgroundScheduler(timezone=svc.settings.zone, job_defaults={"misfire_grace_time": 30})
-        self.scheduler.add_job(self._sweep, "interval", seconds=svc.settings.sweep_seconds, id=SWEEP_JOB,
-                               max_instances=1, coalesce=True)
+        self.scheduler.add_job(
+            self._sweep, "interval", seconds=svc.settings.sweep_seconds, id=SWEEP_JOB, max_instances=1, coalesce=True
+        )
         # A missed firing is harmless: the catch-up at start() and the next day's firing queue what is due.
-        self.scheduler.add_job(self.queue_digests, digest_trigger(svc.settings.zone), id=DIGEST_JOB,
-                               max_instances=1, coalesce=True, misfire_grace_time=3600)
+        self.scheduler.add_job(
+            self.queue_digests,
+            digest_trigger(svc.settings.zone),
+            id=DIGEST_JOB,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
         # Kicks are coalesced: one wakes the scheduler, the rest only ask the sweep to look once more.
         self._kick_lock = threading.Lock()
         self._kicked = False  # new work was committed since the current (or next) sweep started looking

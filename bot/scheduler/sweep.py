@@ -16,14 +16,22 @@ from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.context import Services
 from bot.flow.outbox import SLACK_KINDS, GiveUp, Retry, backoff
 from bot.scheduler.pacing import (
-    HOLD_MAX, HOLD_PER_CHANNEL, MEMORY_RETRIES, MEMORY_WAIT, RECLAIM_SECONDS, Held, Pacer, Waiting,
-)  # fmt: skip
+    HOLD_MAX,
+    HOLD_PER_CHANNEL,
+    MEMORY_RETRIES,
+    MEMORY_WAIT,
+    RECLAIM_SECONDS,
+    Held,
+    Pacer,
+    Waiting,
+)
 from bot.store import due
 from bot.store.db import is_postgres, read_scope, session_scope
 from bot.store.models import DueWork
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[Services, DueWork], object]
+
 
 def _escalate(svc: Services, item: DueWork) -> None:
     try:
@@ -36,16 +44,21 @@ HANDLERS: dict[str, Handler] = {
     "execute": lambda svc, item: execute.run(svc, proposal_id=item.proposal_id),
     "slack_post": lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
     "slack_update": lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
-    "slack_note": lambda svc, item: notify.note(svc, proposal_id=item.proposal_id, data=item.data, attempt=item.attempts),
+    "slack_note": lambda svc, item: notify.note(
+        svc, proposal_id=item.proposal_id, data=item.data, attempt=item.attempts
+    ),
     "remind": lambda svc, item: lifecycle.remind(svc, proposal_id=item.proposal_id, n=item.data["n"]),
     "escalate": _escalate,
     "expire": lambda svc, item: lifecycle.expire(svc, proposal_id=item.proposal_id),
-    "callback": lambda svc, item: callbacks.deliver(svc, proposal_id=item.proposal_id, event=item.data["event"],
-                                                    attempt=item.attempts),
-    "digest": lambda svc, item: digest_work.run_item(svc, period=item.data["period"],
-                                                     workflow=item.data["workflow"], attempt=item.attempts),
-    "digest_chart": lambda svc, item: digest_work.chart_item(svc, period=item.data["period"],
-                                                             workflow=item.data["workflow"], attempt=item.attempts),
+    "callback": lambda svc, item: callbacks.deliver(
+        svc, proposal_id=item.proposal_id, event=item.data["event"], attempt=item.attempts
+    ),
+    "digest": lambda svc, item: digest_work.run_item(
+        svc, period=item.data["period"], workflow=item.data["workflow"], attempt=item.attempts
+    ),
+    "digest_chart": lambda svc, item: digest_work.chart_item(
+        svc, period=item.data["period"], workflow=item.data["workflow"], attempt=item.attempts
+    ),
 }
 
 
@@ -57,8 +70,15 @@ def instance_name() -> str:
 class Sweeper:
     """Runs due work until none is due (or the time budget for claiming is spent). Safe to run in every replica."""
 
-    def __init__(self, svc: Services, *, handlers: dict[str, Handler] | None = None, batch: int = 20,
-                 lease: timedelta | None = None, budget_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        svc: Services,
+        *,
+        handlers: dict[str, Handler] | None = None,
+        batch: int = 20,
+        lease: timedelta | None = None,
+        budget_seconds: float = 300.0,
+    ) -> None:
         self.svc, self.batch, self.budget = svc, batch, budget_seconds
         self.lease = lease or timedelta(seconds=svc.settings.lease_seconds)
         self.handlers = handlers or HANDLERS
@@ -112,8 +132,14 @@ class Sweeper:
                 if not due.any_due(session=s, now=claimed_at, skip_kinds=self._unrunnable()):
                     return False
         with session_scope(self.svc.engine) as s:
-            items = due.claim(session=s, owner=self.owner, now=claimed_at, lease=self.lease, limit=self.batch,
-                              skip_kinds=self._unrunnable())  # fmt: skip
+            items = due.claim(
+                session=s,
+                owner=self.owner,
+                now=claimed_at,
+                lease=self.lease,
+                limit=self.batch,
+                skip_kinds=self._unrunnable(),
+            )
         if not items:
             return False
         # Where each message goes matters only while some channel is paced (one read per batch then).
@@ -123,8 +149,12 @@ class Sweeper:
                 continue
             channel = channels.get(item.id)
             if channel and self.pacer.paced(channel) and waiting.for_channel(channel) >= HOLD_PER_CHANNEL:
-                self._release([Held(item, claimed_at, channel)], turn=self.pacer.ready_at(channel) - time.monotonic()
-                              + waiting.for_channel(channel) * self.pacer.interval)  # fmt: skip
+                self._release(
+                    [Held(item, claimed_at, channel)],
+                    turn=self.pacer.ready_at(channel)
+                    - time.monotonic()
+                    + waiting.for_channel(channel) * self.pacer.interval,
+                )
             else:
                 waiting.add(Held(item, claimed_at, channel))
         return True
@@ -134,8 +164,12 @@ class Sweeper:
         ids = [h.item.id for h in held]
         if ids:
             with session_scope(self.svc.engine) as s:
-                due.release(session=s, item_ids=ids, owner=self.owner,
-                            due_at=self.svc.clock.now() + timedelta(seconds=turn) if turn > 0 else None)
+                due.release(
+                    session=s,
+                    item_ids=ids,
+                    owner=self.owner,
+                    due_at=self.svc.clock.now() + timedelta(seconds=turn) if turn > 0 else None,
+                )
 
     def _still_ours(self, item: DueWork, claimed_at: datetime) -> bool:
         """Renew the lease of an item that waited long in its batch; skip it if another replica took it meanwhile.
@@ -148,8 +182,12 @@ class Sweeper:
         with session_scope(self.svc.engine) as s:
             kept = due.renew(session=s, item_id=item.id, owner=self.owner, now=now, lease=self.lease)
         if not kept:
-            log.warning("due work taken over by another replica while waiting in this batch", kind=item.kind,
-                        item=item.id, proposal=item.proposal_id)
+            log.warning(
+                "due work taken over by another replica while waiting in this batch",
+                kind=item.kind,
+                item=item.id,
+                proposal=item.proposal_id,
+            )
         return kept
 
     def _unrunnable(self) -> tuple[str, ...]:
@@ -181,11 +219,18 @@ class Sweeper:
         if item.attempts >= item.max_attempts:
             self._give_up(item, f"{error} (after {item.attempts} attempts)")
             return
-        log.info("due work will retry", kind=item.kind, item=item.id, proposal=item.proposal_id, error=error,
-                 retry_in=after.total_seconds())
+        log.info(
+            "due work will retry",
+            kind=item.kind,
+            item=item.id,
+            proposal=item.proposal_id,
+            error=error,
+            retry_in=after.total_seconds(),
+        )
         with session_scope(self.svc.engine) as s:
-            due.reschedule(session=s, item_id=item.id, owner=self.owner, due_at=self.svc.clock.now() + after,
-                           error=error)
+            due.reschedule(
+                session=s, item_id=item.id, owner=self.owner, due_at=self.svc.clock.now() + after, error=error
+            )
 
     def _give_up(self, item: DueWork, error: str) -> None:
         log.error("due work abandoned", kind=item.kind, item=item.id, proposal=item.proposal_id, error=error)

@@ -11,10 +11,10 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
-)  # fmt: skip
+)
 
-from bot.slack import mrkdwn as md
 from bot.slack import message_parts as parts
+from bot.slack import mrkdwn as md
 from bot.slack.card import Card
 from bot.slack.ids import Id, button_value
 
@@ -70,10 +70,16 @@ def decision_buttons(card: Card) -> list[ButtonElement]:
     if card.handoff:
         return [_button("Take it", Id.TAKE, card, style="primary"), _button("Escalate", Id.ESCALATE, card)]
     shadow = card.shadow
-    buttons = [] if card.view.problems else [
-        _button("Would approve" if shadow else "Approve", Id.APPROVE, card, style="primary")]
-    buttons += [_button("Edit", Id.EDIT, card), _button("Would reject" if shadow else "Reject", Id.REJECT, card,
-                                                        style="danger"), _button("Escalate", Id.ESCALATE, card)]
+    buttons = (
+        []
+        if card.view.problems
+        else [_button("Would approve" if shadow else "Approve", Id.APPROVE, card, style="primary")]
+    )
+    buttons += [
+        _button("Edit", Id.EDIT, card),
+        _button("Would reject" if shadow else "Reject", Id.REJECT, card, style="danger"),
+        _button("Escalate", Id.ESCALATE, card),
+    ]
     return buttons
 
 
@@ -81,16 +87,24 @@ def execution_buttons(card: Card) -> list[ButtonElement]:
     """Retry / Mark done by hand / Give up after a final execution failure."""
     if card.view.execution.status != "failed" or parts.given_up(card):
         return []
-    give_up = ConfirmObject(title="Give up?", text="The action stays not done, and the message says who gave up.",
-                            confirm="Give up", deny="Keep it")
-    return [_button("Retry", Id.RETRY, card, style="primary"), _button("Mark done by hand", Id.MARK_DONE, card),
-            _button("Give up", Id.GIVE_UP, card, style="danger", confirm=give_up)]
+    give_up = ConfirmObject(
+        title="Give up?",
+        text="The action stays not done, and the message says who gave up.",
+        confirm="Give up",
+        deny="Keep it",
+    )
+    return [
+        _button("Retry", Id.RETRY, card, style="primary"),
+        _button("Mark done by hand", Id.MARK_DONE, card),
+        _button("Give up", Id.GIVE_UP, card, style="danger", confirm=give_up),
+    ]
 
 
 def _field_sections(card: Card, cuts: parts.Cuts) -> list[Block]:
     items = parts.key_fields(card, cuts)
-    out: list[Block] = [SectionBlock(fields=[MarkdownTextObject(text=f) for f in items[i:i + 10]])
-                        for i in range(0, len(items), 10)]
+    out: list[Block] = [
+        SectionBlock(fields=[MarkdownTextObject(text=f) for f in items[i : i + 10]]) for i in range(0, len(items), 10)
+    ]
     more = parts.more_fields(card)
     if more:
         out.append(_context(f"… and {more} more field(s): use *View full*."))
@@ -105,10 +119,12 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=md.truncate(text, parts.SECTION_MAX))])
 
 
-def _button(label: str, action: Id, card: Card, *, style: str | None = None,
-            confirm: ConfirmObject | None = None) -> ButtonElement:
-    return ButtonElement(text=label, action_id=action, value=button_value(card.view.id, card.view.version),
-                         style=style, confirm=confirm)
+def _button(
+    label: str, action: Id, card: Card, *, style: str | None = None, confirm: ConfirmObject | None = None
+) -> ButtonElement:
+    return ButtonElement(
+        text=label, action_id=action, value=button_value(card.view.id, card.view.version), style=style, confirm=confirm
+    )
 
 
 def blocks_json(blocks: list[Block]) -> list[dict]:

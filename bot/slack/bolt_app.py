@@ -127,9 +127,14 @@ def build_bolt_app(client: WebClient, svc: Services, pool: LazyPool | None = Non
     # warns at start-up when it is given both a token and an `authorize`).
     tokenless = copy.copy(client)
     tokenless.token = None
-    app = App(client=tokenless, signing_secret=svc.settings.slack_signing_secret, authorize=bot_identity(client),
-              process_before_response=True, listener_executor=pool or LazyPool(),
-              logger=logging.getLogger("bot.slack.bolt"))  # fmt: skip
+    app = App(
+        client=tokenless,
+        signing_secret=svc.settings.slack_signing_secret,
+        authorize=bot_identity(client),
+        process_before_response=True,
+        listener_executor=pool or LazyPool(),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
     app.middleware(skip_redeliveries)
     app.error(error_handler(svc))
     register_all(app, svc)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from bot.flow.lookup import Surroundings
 from bot.flow.context import Services
+from bot.flow.lookup import Surroundings
 from bot.flow.public import ProposalPublic
 from bot.policy import ActionPolicy, ApprovalPolicy
 
@@ -47,5 +47,13 @@ def build_card(svc: Services, view: ProposalPublic, around: Surroundings, note: 
     wf = svc.policies.workflow(view.workflow)
     act = action_policy(svc, view)
     approval = act.approval if act else wf.handoff_policy()
-    return Card(view=view, approval=approval, owner=wf.owner, around=around, zone=svc.settings.zone,
-                display=list(act.display) if act else [], sensitive=list(act.sensitive) if act else [], note=note)
+    return Card(
+        view=view,
+        approval=approval,
+        owner=wf.owner,
+        around=around,
+        zone=svc.settings.zone,
+        display=list(act.display) if act else [],
+        sensitive=list(act.sensitive) if act else [],
+        note=note,
+    )

@@ -15,15 +15,24 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
-)  # fmt: skip
+)
 
 from bot.config import Settings
 from bot.flow.ports import NotifyError
 
 TIMEOUT_SECONDS = 10
 # Slack's own words for "try again later" (HTTP 429 and 5xx are retryable whatever the code says).
-TEMPORARY = frozenset({"ratelimited", "rate_limited", "internal_error", "service_unavailable", "fatal_error",
-                       "request_timeout", "bad_gateway"})  # fmt: skip
+TEMPORARY = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "service_unavailable",
+        "fatal_error",
+        "request_timeout",
+        "bad_gateway",
+    }
+)
 RATE_LIMITED = frozenset({"ratelimited", "rate_limited"})
 # The channel or thread is gone or closed to the bot: posting there again cannot help.
 GONE = frozenset({"channel_not_found", "not_in_channel", "is_archived", "thread_not_found"})
@@ -35,16 +44,25 @@ def make_client(settings: Settings, *, paced_posts: bool = False) -> WebClient:
     paced_posts: a 429 on chat.postMessage is raised at once instead of slept through in the client (the sweep
     paces messages per channel and lets other channels' work go ahead meanwhile)."""
     limited = PostsNotRetried(max_retry_count=1) if paced_posts else RateLimitErrorRetryHandler(max_retry_count=1)
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS,
-                     retry_handlers=[ConnectionErrorRetryHandler(), limited,
-                                     ServerErrorRetryHandler(max_retry_count=1)])  # fmt: skip
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[ConnectionErrorRetryHandler(), limited, ServerErrorRetryHandler(max_retry_count=1)],
+    )
 
 
 class PostsNotRetried(RateLimitErrorRetryHandler):
     """Retries 429 answers after Retry-After, except chat.postMessage's (left to the sweep's pacing)."""
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:  # fmt: skip
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
         if request.url.rstrip("/").endswith("/chat.postMessage"):
             return False
         return super()._can_retry(state=state, request=request, response=response, error=error)
@@ -65,8 +83,9 @@ def failure(exc: Exception) -> SlackFailure:
         code = str(exc.response.get("error") or f"http_{status}")
         after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
         retry_after = float(after[0] if isinstance(after, list) else after) if after else None
-        return SlackFailure(code, retryable=status == 429 or status >= 500 or code in TEMPORARY,
-                            retry_after=retry_after)  # fmt: skip
+        return SlackFailure(
+            code, retryable=status == 429 or status >= 500 or code in TEMPORARY, retry_after=retry_after
+        )
     return SlackFailure(f"{type(exc).__name__}: {exc}", retryable=True, in_doubt=True)  # no answer from Slack
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from slack_sdk import WebClient
 
 from bot.digest import chart
@@ -21,15 +20,23 @@ class SlackDigestPublisher:
     def post_digest(self, report: DigestReport) -> MessageRef:
         """Post the digest (mentioning the owner) to the review channel."""
         with slack_call():
-            resp = self.client.chat_postMessage(channel=report.review_channel, text=digest_text(report),
-                                                blocks=digest_blocks(report), unfurl_links=False, unfurl_media=False)
+            resp = self.client.chat_postMessage(
+                channel=report.review_channel,
+                text=digest_text(report),
+                blocks=digest_blocks(report),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         return MessageRef(channel=str(resp["channel"]), ts=str(resp["ts"]))
 
     def post_chart(self, report: DigestReport, ref: MessageRef, png: bytes) -> None:
         """Upload the chart into the digest's thread (files upload v2: get URL, upload, complete)."""
         with slack_call():
-            self.client.files_upload_v2(channel=ref.channel, thread_ts=ref.ts, file=png,
-                                        filename=f"digest-{report.workflow}-{report.period}.png",
-                                        title=f"{report.workflow}: proposals per day, {report.label}",
-                                        alt_txt=chart.alt_text(report))
-
+            self.client.files_upload_v2(
+                channel=ref.channel,
+                thread_ts=ref.ts,
+                file=png,
+                filename=f"digest-{report.workflow}-{report.period}.png",
+                title=f"{report.workflow}: proposals per day, {report.label}",
+                alt_txt=chart.alt_text(report),
+            )

@@ -18,8 +18,9 @@ TTL_SECONDS = 300.0
 class SlackDirectory:
     """The flow's Directory port: who is in a user group, asked once per TTL per group."""
 
-    def __init__(self, client: WebClient, *, ttl: float = TTL_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, client: WebClient, *, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.client, self.ttl, self.clock = client, ttl, clock
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -38,8 +39,12 @@ class SlackDirectory:
                 with slack_call():
                     users = frozenset(self.client.usergroups_users_list(usergroup=usergroup)["users"])
             except SlackFailure as exc:
-                log.warning("could not read user group; treating it as known members only", usergroup=usergroup,
-                            error=exc.code, known=bool(cached))  # fmt: skip
+                log.warning(
+                    "could not read user group; treating it as known members only",
+                    usergroup=usergroup,
+                    error=exc.code,
+                    known=bool(cached),
+                )
                 return cached[1] if cached else frozenset()
             self._cache[usergroup] = (self.clock() + self.ttl, users)
             return users

@@ -15,9 +15,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import CountersignError, InvalidTransition, StaleView
 from bot.flow import notify
+from bot.flow.context import Services
 from bot.flow.decide import Refused
 from bot.flow.edit import InvalidEdit
-from bot.flow.context import Services
 from bot.slack import mrkdwn as md
 from bot.slack.ids import parse_button_value
 from bot.slack.reply import ephemeral, user_of
@@ -47,8 +47,7 @@ def describe(error: Exception, user: str, *, plain: bool = False) -> str | None:
     if isinstance(error, CountersignError):
         return sentence(md.escape(error.message))
     if isinstance(error, SlackApiError) and error.response.get("error") in TRIGGER_ERRORS:
-        return (f"Slack did not let me open the form in time ({error.response['error']}). "
-                "Please click the button again.")
+        return f"Slack did not let me open the form in time ({error.response['error']}). Please click the button again."
     return None
 
 
@@ -88,10 +87,12 @@ def _explain(svc: Services, error: Exception, body: dict[str, Any], *, plain: bo
     if text is None:
         incident = secrets.token_hex(4)
         log.error("slack request failed", incident=incident, kind=kind, user=user_of(body), exc_info=error)
-        return (f"Something went wrong (incident {incident}). It was logged; "
-                "please try again or tell the workflow owner.")
-    log.info("slack request refused", kind=kind, user=user_of(body), error=type(error).__name__,
-             detail=str(error)[:300])  # fmt: skip
+        return (
+            f"Something went wrong (incident {incident}). It was logged; please try again or tell the workflow owner."
+        )
+    log.info(
+        "slack request refused", kind=kind, user=user_of(body), error=type(error).__name__, detail=str(error)[:300]
+    )
     pid = proposal_id_of(body)
     if isinstance(error, StaleView) and pid:
         notify.refresh(svc, proposal_id=pid)  # the clicker saw an old version: show them the current one
@@ -118,8 +119,11 @@ def error_handler(svc: Services) -> Callable[..., BoltResponse]:
         if body.get("type") == "view_submission":
             errors = view_errors(svc, error, body)
             if errors:
-                return BoltResponse(status=200, body=json.dumps({"response_action": "errors", "errors": errors}),
-                                    headers={"content-type": "application/json"})  # fmt: skip
+                return BoltResponse(
+                    status=200,
+                    body=json.dumps({"response_action": "errors", "errors": errors}),
+                    headers={"content-type": "application/json"},
+                )
         report(svc, error, body, client)
         return BoltResponse(status=200, body="")  # the person has an explanation; no second error from Slack
 
@@ -142,4 +146,3 @@ def guarded(svc: Services, fn: Callable[[dict[str, Any], WebClient], None]) -> C
 def ack_only(ack: Any) -> None:
     """The ack half of a lazy listener: answer Slack at once, the work follows."""
     ack()
-

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     StaticSelectElement,
-)  # fmt: skip
+)
 
 from bot.flow.requests import storable
 from bot.slack.fields import present, show
@@ -26,15 +26,22 @@ MULTILINE_FROM = 150
 
 
 def scalar_kind(schema: dict[str, Any]) -> str | None:
-    """"string", "number", "integer" or "boolean" for a scalar item schema, else None."""
+    """ "string", "number", "integer" or "boolean" for a scalar item schema, else None."""
     kind = schema.get("type")
     return kind if kind in {"string", "number", "integer", "boolean"} else None
 
 
 def element_for(field: FormField, value: Any) -> dict[str, Any] | None:
     """The element pre-filled with `value`; None when the value is too long to edit in Slack."""
-    builder = {"text": _text, "number": _number, "integer": _number, "select": _select, "boolean": _boolean,
-               "lines": _lines, "json": _json}[field.kind]  # fmt: skip
+    builder = {
+        "text": _text,
+        "number": _number,
+        "integer": _number,
+        "select": _select,
+        "boolean": _boolean,
+        "lines": _lines,
+        "json": _json,
+    }[field.kind]
     return builder(field, value)
 
 
@@ -44,26 +51,37 @@ def _text_input(initial: str | None, *, multiline: bool, schema: dict[str, Any])
     max_length = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
     min_length = schema.get("minLength") if isinstance(schema.get("minLength"), int) else None
     return PlainTextInputElement(
-        action_id=Id.FIELD_INPUT, initial_value=initial or None, multiline=multiline or None,
+        action_id=Id.FIELD_INPUT,
+        initial_value=initial or None,
+        multiline=multiline or None,
         max_length=min(max_length, INPUT_MAX) if max_length else None,
         min_length=min(min_length, INPUT_MAX) if min_length else None,
-    ).to_dict()  # fmt: skip
+    ).to_dict()
 
 
 def _text(field: FormField, value: Any) -> dict[str, Any] | None:
     initial = show(value) if present(value) and value is not None else None
-    long_form = (isinstance(field.schema.get("maxLength"), int) and field.schema["maxLength"] > MULTILINE_FROM) \
-        or field.schema.get("format") == "textarea" or (initial is not None and (len(initial) > MULTILINE_FROM
-                                                                                 or "\n" in initial))
+    long_form = (
+        (isinstance(field.schema.get("maxLength"), int) and field.schema["maxLength"] > MULTILINE_FROM)
+        or field.schema.get("format") == "textarea"
+        or (initial is not None and (len(initial) > MULTILINE_FROM or "\n" in initial))
+    )
     return _text_input(initial, multiline=long_form, schema=field.schema)
 
 
 def _number(field: FormField, value: Any) -> dict[str, Any]:
     numeric = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    bounds = {k: field.schema[s] for k, s in (("min_value", "minimum"), ("max_value", "maximum"))
-              if isinstance(field.schema.get(s), int | float)}  # fmt: skip
-    return NumberInputElement(action_id=Id.FIELD_INPUT, is_decimal_allowed=field.kind == "number",
-                              initial_value=str(value) if numeric else None, **bounds).to_dict()  # fmt: skip
+    bounds = {
+        k: field.schema[s]
+        for k, s in (("min_value", "minimum"), ("max_value", "maximum"))
+        if isinstance(field.schema.get(s), int | float)
+    }
+    return NumberInputElement(
+        action_id=Id.FIELD_INPUT,
+        is_decimal_allowed=field.kind == "number",
+        initial_value=str(value) if numeric else None,
+        **bounds,
+    ).to_dict()
 
 
 def _option(index: int, value: Any) -> Option:
@@ -79,8 +97,9 @@ def _select(field: FormField, value: Any) -> dict[str, Any]:
 
 def _boolean(field: FormField, value: Any) -> dict[str, Any]:
     yes = Option(value="true", text="Yes")
-    return CheckboxesElement(action_id=Id.FIELD_INPUT, options=[yes],
-                             initial_options=[yes] if value is True else None).to_dict()  # fmt: skip
+    return CheckboxesElement(
+        action_id=Id.FIELD_INPUT, options=[yes], initial_options=[yes] if value is True else None
+    ).to_dict()
 
 
 def _lines(field: FormField, value: Any) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-""""Waiting for you": the /approvals reply and the App Home tab (pure builders)."""
+""" "Waiting for you": the /approvals reply and the App Home tab (pure builders)."""
 
 from __future__ import annotations
 

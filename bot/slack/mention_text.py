@@ -39,5 +39,4 @@ def parse(text: str) -> Command:
     return Command("help")
 
 
-HELP = ("In the thread of a proposal, mention me with `approve`, `reject <reason>` or "
-        "`escalate [to @someone]`.")
+HELP = "In the thread of a proposal, mention me with `approve`, `reject <reason>` or `escalate [to @someone]`."

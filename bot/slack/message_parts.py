@@ -15,10 +15,14 @@ VALUE_MAX = 280  # a key field's value in the message; the View full modal shows
 MESSAGE_FIELDS = 20  # two section blocks of ten
 LINES_MAX = 10  # problems and diff lines shown before "… and N more"
 STATUS_WORDS = {
-    "approved": "✅ *Approved*", "rejected": "❌ *Rejected*", "expired": "⌛ *Expired*",
-    "cancelled": "🚫 *Cancelled*", "auto_approved": "🤖 *Auto-approved*", "denied": "⛔ *Denied*",
+    "approved": "✅ *Approved*",
+    "rejected": "❌ *Rejected*",
+    "expired": "⌛ *Expired*",
+    "cancelled": "🚫 *Cancelled*",
+    "auto_approved": "🤖 *Auto-approved*",
+    "denied": "⛔ *Denied*",
     "taken": "🙋 *Taken*",
-}  # fmt: skip
+}
 
 
 @dataclass

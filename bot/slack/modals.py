@@ -43,8 +43,10 @@ class Origin:
 def edit_modal(card: Card, schema: dict[str, Any], origin: Origin) -> View:
     """One input per payload field, pre-filled (sensitive ones too: the editor is an approver)."""
     what = f"{md.escape(card.view.workflow)} / {md.escape(card.view.action)}"
-    intro = (f"Editing *{what}* (version {card.view.version}). The edit is checked against the schema and the "
-             "policy again; approvals start over for the new version.")
+    intro = (
+        f"Editing *{what}* (version {card.view.version}). The edit is checked against the schema and the "
+        "policy again; approvals start over for the new version."
+    )
     blocks: list[dict[str, Any]] = [_context(intro)]
     kept, size = [], 0
     for field in form_fields(schema):
@@ -58,18 +60,35 @@ def edit_modal(card: Card, schema: dict[str, Any], origin: Origin) -> View:
     if kept:
         names = md.truncate(", ".join(f"`{md.escape(k)}`" for k in kept), 2500)
         blocks.append(_context(f"Not editable here (too long or too many fields), kept as they are: {names}"))
-    return View(type="modal", callback_id=Id.EDIT_MODAL, title="Edit proposal", submit="Save", close="Cancel",
-                private_metadata=origin.dump(), blocks=blocks)
+    return View(
+        type="modal",
+        callback_id=Id.EDIT_MODAL,
+        title="Edit proposal",
+        submit="Save",
+        close="Cancel",
+        private_metadata=origin.dump(),
+        blocks=blocks,
+    )
 
 
 def reject_modal(card: Card, origin: Origin) -> View:
     """A required reason, which is stored and returned to the agent."""
-    reason = InputBlock(block_id=Id.REASON_BLOCK, label="Why are you rejecting it?",
-                        hint="The agent receives this reason.",
-                        element=PlainTextInputElement(action_id=Id.REASON_INPUT, multiline=True, max_length=3000))
+    reason = InputBlock(
+        block_id=Id.REASON_BLOCK,
+        label="Why are you rejecting it?",
+        hint="The agent receives this reason.",
+        element=PlainTextInputElement(action_id=Id.REASON_INPUT, multiline=True, max_length=3000),
+    )
     summary = md.escaped(card.view.summary, 500)
-    return View(type="modal", callback_id=Id.REJECT_MODAL, title="Reject proposal", submit="Reject", close="Cancel",
-                private_metadata=origin.dump(), blocks=[_context(summary), reason])
+    return View(
+        type="modal",
+        callback_id=Id.REJECT_MODAL,
+        title="Reject proposal",
+        submit="Reject",
+        close="Cancel",
+        private_metadata=origin.dump(),
+        blocks=[_context(summary), reason],
+    )
 
 
 def full_modal(card: Card) -> View:
@@ -78,14 +97,16 @@ def full_modal(card: Card) -> View:
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text="*Summary*"))]
     blocks += [SectionBlock(text=MarkdownTextObject(text=c)) for c in md.chunks(md.escape(card.view.summary), CHUNK)]
     blocks.append(SectionBlock(text=MarkdownTextObject(text="*Payload*")))
-    blocks += [SectionBlock(text=MarkdownTextObject(text=f"```{c}```"))
-               for c in md.chunks(md.escape(payload), CHUNK - 6)]  # fmt: skip
+    blocks += [
+        SectionBlock(text=MarkdownTextObject(text=f"```{c}```")) for c in md.chunks(md.escape(payload), CHUNK - 6)
+    ]
     if card.view.problems:
         lines = "\n".join(f"• `{md.escape(p.path or 'payload')}`: {md.escape(p.message)}" for p in card.view.problems)
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Problems*")))
         blocks += [SectionBlock(text=MarkdownTextObject(text=c)) for c in md.chunks(lines, CHUNK)]
-    return View(type="modal", callback_id=Id.FULL_MODAL, title="Full proposal", close="Close",
-                blocks=_within_budget(blocks))
+    return View(
+        type="modal", callback_id=Id.FULL_MODAL, title="Full proposal", close="Close", blocks=_within_budget(blocks)
+    )
 
 
 def _within_budget(blocks: list[Any]) -> list[Any]:

@@ -12,8 +12,8 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from bot.flow.ports import EmptyDirectory
 from bot.flow.context import ConnectorHub, Services
+from bot.flow.ports import EmptyDirectory
 from bot.slack.bolt_app import LazyPool, build_bolt_app
 from bot.slack.client import AuthCheck, make_client
 from bot.slack.digest import SlackDigestPublisher

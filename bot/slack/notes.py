@@ -35,8 +35,10 @@ def _executed(d: dict[str, Any], _: list[str]) -> str:
 
 def _execution_failed(d: dict[str, Any], _: list[str]) -> str:
     owner = md.mention(str(d.get("owner") or ""))
-    return (f"❌ Execution failed after {int(d.get('attempts') or 0)} attempt(s): {md.escaped(d.get('error'), 2000)}\n"
-            f"{owner}, please choose on the message: *Retry*, *Mark done by hand* or *Give up*.")
+    return (
+        f"❌ Execution failed after {int(d.get('attempts') or 0)} attempt(s): {md.escaped(d.get('error'), 2000)}\n"
+        f"{owner}, please choose on the message: *Retry*, *Mark done by hand* or *Give up*."
+    )
 
 
 def _reminder(d: dict[str, Any], _: list[str]) -> str:
@@ -61,9 +63,14 @@ def _reported(d: dict[str, Any], _: list[str]) -> str:
 
 
 RENDERERS: dict[str, Renderer] = {
-    "edited": _edited, "executed": _executed, "execution_failed": _execution_failed, "reminder": _reminder,
-    "escalated": _escalated, "expired": _expired, "reported": _reported,
-}  # fmt: skip
+    "edited": _edited,
+    "executed": _executed,
+    "execution_failed": _execution_failed,
+    "reminder": _reminder,
+    "escalated": _escalated,
+    "expired": _expired,
+    "reported": _reported,
+}
 
 
 def note_message(note: Note, sensitive: list[str]) -> tuple[str, list[Block]]:

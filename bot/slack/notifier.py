@@ -9,8 +9,8 @@ import structlog
 from slack_sdk import WebClient
 
 from bot.flow import lookup
-from bot.flow.ports import MessageRef, Note, NotifyError
 from bot.flow.context import Services
+from bot.flow.ports import MessageRef, Note, NotifyError
 from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
@@ -38,8 +38,12 @@ class SlackNotifier:
         except SlackFailure as exc:
             if exc.code not in GONE:
                 raise
-            log.warning("could not post a proposal; posting in the review channel", proposal=proposal.id,
-                        channel=channel, error=exc.code)  # fmt: skip
+            log.warning(
+                "could not post a proposal; posting in the review channel",
+                proposal=proposal.id,
+                channel=channel,
+                error=exc.code,
+            )
             note = f"⚠️ Could not post in {md.channel_link(channel)} ({md.escape(exc.code)}); posted here instead."
             return self._post(replace(card, note=note), self._review(card), None, first_error=exc)
 
@@ -49,13 +53,18 @@ class SlackNotifier:
         text, blocks = proposal_message(card)
         try:
             with slack_call():
-                self.client.chat_update(channel=proposal.slack.channel, ts=proposal.slack.ts, text=text,
-                                        blocks=blocks_json(blocks))  # fmt: skip
+                self.client.chat_update(
+                    channel=proposal.slack.channel, ts=proposal.slack.ts, text=text, blocks=blocks_json(blocks)
+                )
         except SlackFailure as exc:
             if exc.code not in LOST:
                 raise
-            log.warning("could not update a proposal message; posting its state in the review channel",
-                        proposal=proposal.id, channel=proposal.slack.channel, error=exc.code)  # fmt: skip
+            log.warning(
+                "could not update a proposal message; posting its state in the review channel",
+                proposal=proposal.id,
+                channel=proposal.slack.channel,
+                error=exc.code,
+            )
             where = md.channel_link(proposal.slack.channel or "")
             note = f"⚠️ Could not update the message in {where} ({md.escape(exc.code)}); this is its current state."
             self._post(replace(card, note=note), self._review(card), None, first_error=exc)
@@ -77,7 +86,9 @@ class SlackNotifier:
             if exc.code == "not_posted":
                 lead = f"⚠️ About {about} (it has no approval message to reply to):\n"
             else:
-                lead = f"⚠️ Could not reply in {md.channel_link(channel or '')} ({md.escape(exc.code)}). About {about}:\n"
+                lead = (
+                    f"⚠️ Could not reply in {md.channel_link(channel or '')} ({md.escape(exc.code)}). About {about}:\n"
+                )
             self._send(self._review(card), md.truncate(lead + text, 3000), None, None, first_error=exc)
 
     # ---- helpers
@@ -98,18 +109,26 @@ class SlackNotifier:
     def _review(self, card: Card) -> str:
         return self.svc.policies.workflow(card.view.workflow).review_channel
 
-    def _post(self, card: Card, channel: str, thread_ts: str | None,
-              first_error: SlackFailure | None = None) -> MessageRef:
+    def _post(
+        self, card: Card, channel: str, thread_ts: str | None, first_error: SlackFailure | None = None
+    ) -> MessageRef:
         text, blocks = proposal_message(card)
         response = self._send(channel, text, blocks_json(blocks), thread_ts, first_error=first_error)
         return MessageRef(response["channel"], response["ts"], self._permalink(response["channel"], response["ts"]))
 
-    def _send(self, channel: str, text: str, blocks: Any, thread_ts: str | None,
-              first_error: SlackFailure | None = None) -> Any:
+    def _send(
+        self, channel: str, text: str, blocks: Any, thread_ts: str | None, first_error: SlackFailure | None = None
+    ) -> Any:
         try:
             with slack_call():
-                return self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts,
-                                                    unfurl_links=False, unfurl_media=False)  # fmt: skip
+                return self.client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
         except SlackFailure as exc:
             if exc.code in RATE_LIMITED:
                 exc.throttled_channel = channel  # the sweep paces this channel's messages from now on

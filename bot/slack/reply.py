@@ -57,8 +57,9 @@ def ephemeral(client: WebClient, body: dict[str, Any], text: str, blocks: list[A
         return
     try:
         with slack_call():
-            client.chat_postEphemeral(channel=channel, user=user_of(body), text=text, blocks=blocks,
-                                      thread_ts=thread_ts)  # fmt: skip
+            client.chat_postEphemeral(
+                channel=channel, user=user_of(body), text=text, blocks=blocks, thread_ts=thread_ts
+            )
     except SlackFailure as exc:
         log.warning("could not show an ephemeral reply", channel=channel, user=user_of(body), error=exc.code)
 

@@ -73,9 +73,13 @@ def input_block(field: FormField, payload: Any) -> dict[str, Any] | None:
     element = element_for(field, lookup(payload, field.path))
     if element is None:
         return None
-    block: dict[str, Any] = {"type": "input", "block_id": field.block_id, "element": element,
-                             "label": {"type": "plain_text", "text": field.label[:2000]},
-                             "optional": not field.required or field.kind == "boolean"}  # fmt: skip
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": field.block_id,
+        "element": element,
+        "label": {"type": "plain_text", "text": field.label[:2000]},
+        "optional": not field.required or field.kind == "boolean",
+    }
     hint = field.schema.get("description") or field.schema.get("title")
     if isinstance(hint, str) and hint.strip():
         block["hint"] = {"type": "plain_text", "text": hint[:2000]}
@@ -126,8 +130,9 @@ def _set(payload: Any, path: str, value: Any) -> Any:
 def errors_for_blocks(block_ids: list[str], problems: dict[str, str]) -> dict[str, str]:
     """Problems by payload path -> errors by input block_id (the nearest field shown, else the first input)."""
     prefix = str(Id.FIELD_BLOCK)
-    shown = [(bid[len(prefix):], bid) for bid in block_ids
-             if bid.startswith(prefix) and not bid.startswith(prefix + "#")]  # hashed ids: path unknown
+    shown = [
+        (bid[len(prefix) :], bid) for bid in block_ids if bid.startswith(prefix) and not bid.startswith(prefix + "#")
+    ]  # hashed ids: path unknown
     out: dict[str, list[str]] = {}
     for path, message in problems.items():
         owners = [(p, bid) for p, bid in shown if not p or path == p or path.startswith(p + ".")]

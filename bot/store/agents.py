@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 from bot.store.models import Agent
 
 
-def insert(*, session: Session, name: str, token_hash: str, token_prefix: str, scopes: list[str], now: datetime) -> Agent:
+def insert(
+    *, session: Session, name: str, token_hash: str, token_prefix: str, scopes: list[str], now: datetime
+) -> Agent:
     """Store a new agent."""
     agent = Agent(name=name, token_hash=token_hash, token_prefix=token_prefix, scopes=scopes, created_at=now)
     session.add(agent)

@@ -28,45 +28,62 @@ def claim(*, session: Session, period: str, workflow: str, owner: str, now: date
     """Become the one poster of this digest: a new row, or a claim whose lease lapsed. False if posted or busy."""
     try:
         with session.begin_nested():
-            session.add(DigestRun(period=period, workflow=workflow, state="claimed", claimed_by=owner,
-                                  lease_until=now + lease))
+            session.add(
+                DigestRun(period=period, workflow=workflow, state="claimed", claimed_by=owner, lease_until=now + lease)
+            )
         return True
     except IntegrityError:
         pass  # the unique (period, workflow) key: someone claimed it first
-    stmt = (update(DigestRun)
-            .where(_key(period, workflow), col(DigestRun.state) == "claimed",
-                   or_(col(DigestRun.lease_until).is_(None), col(DigestRun.lease_until) <= now))
-            .values(claimed_by=owner, lease_until=now + lease))
+    stmt = (
+        update(DigestRun)
+        .where(
+            _key(period, workflow),
+            col(DigestRun.state) == "claimed",
+            or_(col(DigestRun.lease_until).is_(None), col(DigestRun.lease_until) <= now),
+        )
+        .values(claimed_by=owner, lease_until=now + lease)
+    )
     return session.execute(stmt).rowcount == 1
 
 
 def release(*, session: Session, period: str, workflow: str, owner: str) -> None:
     """Give up a claim after a failure, so the retry (from any replica) can take it at once."""
-    session.execute(update(DigestRun).where(_key(period, workflow), col(DigestRun.claimed_by) == owner,
-                                            col(DigestRun.state) == "claimed").values(lease_until=None))
+    session.execute(
+        update(DigestRun)
+        .where(_key(period, workflow), col(DigestRun.claimed_by) == owner, col(DigestRun.state) == "claimed")
+        .values(lease_until=None)
+    )
 
 
-def record_posted(*, session: Session, period: str, workflow: str, owner: str, channel: str, ts: str,
-                  now: datetime, data: Any) -> bool:
+def record_posted(
+    *, session: Session, period: str, workflow: str, owner: str, channel: str, ts: str, now: datetime, data: Any
+) -> bool:
     """Mark the digest posted; False if `owner` no longer held the claim (its lease lapsed meanwhile)."""
-    stmt = (update(DigestRun)
-            .where(_key(period, workflow), col(DigestRun.claimed_by) == owner, col(DigestRun.state) == "claimed")
-            .values(state="posted", channel=channel, ts=ts, posted_at=now, lease_until=None, data=data))
+    stmt = (
+        update(DigestRun)
+        .where(_key(period, workflow), col(DigestRun.claimed_by) == owner, col(DigestRun.state) == "claimed")
+        .values(state="posted", channel=channel, ts=ts, posted_at=now, lease_until=None, data=data)
+    )
     return session.execute(stmt).rowcount == 1
 
 
 def record_chart(*, session: Session, period: str, workflow: str, now: datetime) -> bool:
     """Note that the chart was uploaded; False if it already was."""
-    stmt = (update(DigestRun).where(_key(period, workflow), col(DigestRun.chart_posted_at).is_(None))
-            .values(chart_posted_at=now))
+    stmt = (
+        update(DigestRun)
+        .where(_key(period, workflow), col(DigestRun.chart_posted_at).is_(None))
+        .values(chart_posted_at=now)
+    )
     return session.execute(stmt).rowcount == 1
 
 
 def record_review(*, session: Session, period: str, workflow: str, user: str, now: datetime) -> bool:
     """Record the first reviewer; False when someone already reviewed it."""
-    stmt = (update(DigestRun)
-            .where(_key(period, workflow), col(DigestRun.state) == "posted", col(DigestRun.reviewed_by).is_(None))
-            .values(reviewed_by=user, reviewed_at=now))
+    stmt = (
+        update(DigestRun)
+        .where(_key(period, workflow), col(DigestRun.state) == "posted", col(DigestRun.reviewed_by).is_(None))
+        .values(reviewed_by=user, reviewed_at=now)
+    )
     won = session.execute(stmt).rowcount == 1
     session.expire_all()
     return won

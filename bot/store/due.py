@@ -14,11 +14,27 @@ from bot.store.db import is_postgres
 from bot.store.models import DueWork
 
 
-def enqueue(*, session: Session, kind: str, due_at: datetime, now: datetime, proposal_id: str | None = None,
-            data: Any = None, dedupe_key: str | None = None, max_attempts: int = 10) -> bool:
+def enqueue(
+    *,
+    session: Session,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    proposal_id: str | None = None,
+    data: Any = None,
+    dedupe_key: str | None = None,
+    max_attempts: int = 10,
+) -> bool:
     """Add due work; with a dedupe_key, a second enqueue of the same key is a no-op (returns False)."""
-    row = DueWork(kind=kind, proposal_id=proposal_id, data=data, due_at=due_at, created_at=now,
-                  dedupe_key=dedupe_key, max_attempts=max_attempts)
+    row = DueWork(
+        kind=kind,
+        proposal_id=proposal_id,
+        data=data,
+        due_at=due_at,
+        created_at=now,
+        dedupe_key=dedupe_key,
+        max_attempts=max_attempts,
+    )
     if dedupe_key is None:
         session.add(row)
         session.flush()
@@ -37,14 +53,32 @@ _INSERT = insert(DueWork.__table__)
 def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert due work for a proposal created in this transaction (its dedupe keys cannot exist yet)."""
     if rows:
-        session.connection().execute(_INSERT, [{"state": "pending", "attempts": 0, "max_attempts": 10, "data": None,
-                                                "dedupe_key": None, "lease_owner": None, "lease_until": None,
-                                                "last_error": None, "done_at": None, **row} for row in rows])
+        session.connection().execute(
+            _INSERT,
+            [
+                {
+                    "state": "pending",
+                    "attempts": 0,
+                    "max_attempts": 10,
+                    "data": None,
+                    "dedupe_key": None,
+                    "lease_owner": None,
+                    "lease_until": None,
+                    "last_error": None,
+                    "done_at": None,
+                    **row,
+                }
+                for row in rows
+            ],
+        )
 
 
 def _ready(now: datetime, skip_kinds: Sequence[str]) -> Any:
-    ready = select(DueWork.id).where(DueWork.state == "pending", DueWork.due_at <= now,
-                                     or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now))
+    ready = select(DueWork.id).where(
+        DueWork.state == "pending",
+        DueWork.due_at <= now,
+        or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now),
+    )
     return ready.where(col(DueWork.kind).not_in(list(skip_kinds))) if skip_kinds else ready
 
 
@@ -53,8 +87,9 @@ def any_due(*, session: Session, now: datetime, skip_kinds: Sequence[str] = ()) 
     return session.exec(_ready(now, skip_kinds).limit(1)).first() is not None
 
 
-def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limit: int,
-          skip_kinds: Sequence[str] = ()) -> Sequence[DueWork]:
+def claim(
+    *, session: Session, owner: str, now: datetime, lease: timedelta, limit: int, skip_kinds: Sequence[str] = ()
+) -> Sequence[DueWork]:
     """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds."""
     ready = _ready(now, skip_kinds).order_by(col(DueWork.due_at), col(DueWork.id)).limit(limit)
     if is_postgres(session):
@@ -63,7 +98,8 @@ def claim(*, session: Session, owner: str, now: datetime, lease: timedelta, limi
     if not ids:
         return []
     session.execute(
-        update(DueWork).where(col(DueWork.id).in_(ids))
+        update(DueWork)
+        .where(col(DueWork.id).in_(ids))
         .values(lease_owner=owner, lease_until=now + lease, attempts=DueWork.attempts + 1)
     )
     session.expire_all()
@@ -86,8 +122,11 @@ def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: da
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None, "attempts": DueWork.attempts - 1}
     if due_at is not None:
         values["due_at"] = due_at
-    stmt = (update(DueWork).where(col(DueWork.id).in_(list(item_ids)), col(DueWork.lease_owner) == owner,
-                                  col(DueWork.state) == "pending").values(**values))  # fmt: skip
+    stmt = (
+        update(DueWork)
+        .where(col(DueWork.id).in_(list(item_ids)), col(DueWork.lease_owner) == owner, col(DueWork.state) == "pending")
+        .values(**values)
+    )
     return session.execute(stmt).rowcount
 
 
@@ -99,15 +138,21 @@ def complete(*, session: Session, item_id: int, owner: str, now: datetime) -> bo
 
 def reschedule(*, session: Session, item_id: int, owner: str, due_at: datetime, error: str) -> bool:
     """Release the lease and try again at `due_at`."""
-    stmt = (update(DueWork).where(_owned(item_id, owner))
-            .values(due_at=due_at, lease_owner=None, lease_until=None, last_error=error[:4000]))
+    stmt = (
+        update(DueWork)
+        .where(_owned(item_id, owner))
+        .values(due_at=due_at, lease_owner=None, lease_until=None, last_error=error[:4000])
+    )
     return session.execute(stmt).rowcount == 1
 
 
 def kill(*, session: Session, item_id: int, owner: str, now: datetime, error: str) -> bool:
     """Give up on an item; it stays in the table, visible, with its last error."""
-    stmt = (update(DueWork).where(_owned(item_id, owner))
-            .values(state="dead", done_at=now, lease_until=None, last_error=error[:4000]))
+    stmt = (
+        update(DueWork)
+        .where(_owned(item_id, owner))
+        .values(state="dead", done_at=now, lease_until=None, last_error=error[:4000])
+    )
     return session.execute(stmt).rowcount == 1
 
 
@@ -123,8 +168,11 @@ def backlog(*, session: Session) -> dict[str, int]:
     """Count of pending and dead items by kind (for /metrics and doctor)."""
     from sqlalchemy import func
 
-    stmt = select(DueWork.kind, DueWork.state, func.count()).where(col(DueWork.state).in_(["pending", "dead"])).group_by(
-        DueWork.kind, DueWork.state)
+    stmt = (
+        select(DueWork.kind, DueWork.state, func.count())
+        .where(col(DueWork.state).in_(["pending", "dead"]))
+        .group_by(DueWork.kind, DueWork.state)
+    )
     return {f"{kind}:{state}": n for kind, state, n in session.exec(stmt).all()}
 
 

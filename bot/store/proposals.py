@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from bot.store.models import Approval, Proposal
 
-
 _INSERT = insert(Proposal.__table__)  # built once: intake is the hot path, so skip the ORM's per-call work
 
 
@@ -41,8 +40,12 @@ def get_locked(*, session: Session, proposal_id: str) -> Proposal | None:
 
 _c = Proposal.__table__.c
 _BY_KEY = sa_select(_c.id).where(_c.agent == bindparam("agent"), _c.idempotency_key == bindparam("key"))
-_SAME_CONTENT = (sa_select(_c.id).where(_c.content_hash == bindparam("h"), _c.created_at >= bindparam("since"))
-                 .order_by(_c.created_at.desc()).limit(1))
+_SAME_CONTENT = (
+    sa_select(_c.id)
+    .where(_c.content_hash == bindparam("h"), _c.created_at >= bindparam("since"))
+    .order_by(_c.created_at.desc())
+    .limit(1)
+)
 
 
 def by_idempotency_key(*, session: Session, agent: str, key: str) -> Proposal | None:
@@ -56,7 +59,9 @@ def latest_same_content(*, session: Session, content_hash: str, since: datetime)
     return session.connection().execute(_SAME_CONTENT, {"h": content_hash, "since": since}).scalar()
 
 
-def transition(*, session: Session, proposal_id: str, column: str, before: Sequence[str], after: str, values: dict[str, Any]) -> bool:
+def transition(
+    *, session: Session, proposal_id: str, column: str, before: Sequence[str], after: str, values: dict[str, Any]
+) -> bool:
     """Move `column` from one of `before` to `after` in one conditional UPDATE; True if this caller won."""
     stmt = (
         update(Proposal)

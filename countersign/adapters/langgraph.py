@@ -40,9 +40,16 @@ class Decision:
     def record(self) -> dict[str, Any]:
         """A JSON-friendly summary for the graph state."""
         p = self.proposal
-        return {"proposal_id": p.id, "status": p.status, "approved": self.approved, "payload": self.payload,
-                "edited": p.edited, "decided_by": p.decided_by, "reason": p.decision_reason or p.reason,
-                "message": self.message}
+        return {
+            "proposal_id": p.id,
+            "status": p.status,
+            "approved": self.approved,
+            "payload": self.payload,
+            "edited": p.edited,
+            "decided_by": p.decided_by,
+            "reason": p.decision_reason or p.reason,
+            "message": self.message,
+        }
 
 
 State = Any
@@ -68,14 +75,31 @@ def _idempotency_key() -> str | None:
 
 def _pending_info(p: Proposal) -> dict[str, Any]:
     expires = p.expires_at.isoformat() if p.expires_at else None
-    return {"countersign": {"proposal_id": p.id, "status": p.status, "summary": p.summary,
-                            "slack": p.slack.permalink, "expires_at": expires}}
+    return {
+        "countersign": {
+            "proposal_id": p.id,
+            "status": p.status,
+            "summary": p.summary,
+            "slack": p.slack.permalink,
+            "expires_at": expires,
+        }
+    }
 
 
-def approval_node(client: Countersign | AsyncCountersign, *, workflow: str, action: str,
-                  summary: str | Callable[[State], str], payload: Callable[[State], Any], approved: str, rejected: str,
-                  wait_seconds: float | None = None, poll: float = DEFAULT_POLL, requested_by: str | None = None,
-                  on_decision: OnDecision = _default_update) -> Callable[..., Any]:
+def approval_node(
+    client: Countersign | AsyncCountersign,
+    *,
+    workflow: str,
+    action: str,
+    summary: str | Callable[[State], str],
+    payload: Callable[[State], Any],
+    approved: str,
+    rejected: str,
+    wait_seconds: float | None = None,
+    poll: float = DEFAULT_POLL,
+    requested_by: str | None = None,
+    on_decision: OnDecision = _default_update,
+) -> Callable[..., Any]:
     """A node: propose `payload(state)`, wait, then go to `approved` or `rejected` with `on_decision(state, d)`.
 
     `wait_seconds=None` blocks until people decide; a number pauses the graph with interrupt() after that long
@@ -92,15 +116,19 @@ def approval_node(client: Countersign | AsyncCountersign, *, workflow: str, acti
 
     def check(key: str | None) -> None:
         if wait_seconds is not None and key is None:
-            raise ValueError("approval_node(wait_seconds=...) pauses the graph, which needs a checkpointer and a "
-                             "thread_id; compile with a checkpointer or leave wait_seconds=None to block")
+            raise ValueError(
+                "approval_node(wait_seconds=...) pauses the graph, which needs a checkpointer and a "
+                "thread_id; compile with a checkpointer or leave wait_seconds=None to block"
+            )
 
     if isinstance(client, AsyncCountersign):
+
         async def anode(state: State) -> Command[Any]:
             key = _idempotency_key()
             check(key)
-            p = await client.propose(workflow, action, describe(state), payload(state), idempotency_key=key,
-                                     requested_by=requested_by)
+            p = await client.propose(
+                workflow, action, describe(state), payload(state), idempotency_key=key, requested_by=requested_by
+            )
             if not p.is_final:
                 p = await client.wait(p.id, timeout=wait_seconds, poll=poll)
             while not p.is_final:
@@ -113,8 +141,9 @@ def approval_node(client: Countersign | AsyncCountersign, *, workflow: str, acti
     def node(state: State) -> Command[Any]:
         key = _idempotency_key()
         check(key)
-        p = client.propose(workflow, action, describe(state), payload(state), idempotency_key=key,
-                           requested_by=requested_by)
+        p = client.propose(
+            workflow, action, describe(state), payload(state), idempotency_key=key, requested_by=requested_by
+        )
         if not p.is_final:
             p = client.wait(p.id, timeout=wait_seconds, poll=poll)
         while not p.is_final:

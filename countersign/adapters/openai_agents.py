@@ -31,20 +31,28 @@ def _context_params(fn: Callable[..., Any]) -> tuple[str, ...]:
     params = list(inspect.signature(fn).parameters)
     try:
         hints = typing.get_type_hints(fn)
-    except Exception:
+    except Exception:  # noqa: BLE001 - unresolvable hints: no parameter is taken for the run context
         return ()
     first = hints.get(params[0]) if params else None
     origin = typing.get_origin(first) or first
     return (params[0],) if isinstance(origin, type) and issubclass(origin, RunContextWrapper) else ()
 
 
-def guarded_tool(client: Countersign | AsyncCountersign, *, workflow: str, action: str, summary: Summary = None,
-                 timeout: float | None = None, poll: float = DEFAULT_POLL, requested_by: str | None = None,
-                 **tool_options: Any) -> Callable[[Callable[..., Any]], FunctionTool]:
+def guarded_tool(
+    client: Countersign | AsyncCountersign,
+    *,
+    workflow: str,
+    action: str,
+    summary: Summary = None,
+    timeout: float | None = None,
+    poll: float = DEFAULT_POLL,
+    requested_by: str | None = None,
+    **tool_options: Any,
+) -> Callable[[Callable[..., Any]], FunctionTool]:
     """Like `@function_tool`, but each call is approved in Countersign first. Extra options go to function_tool.
 
-        @guarded_tool(cs, workflow="refunds", action="issue_refund", summary="Refund requested by the agent")
-        def issue_refund(order_id: str, amount: float, currency: str, reason: str) -> str: ...
+    @guarded_tool(cs, workflow="refunds", action="issue_refund", summary="Refund requested by the agent")
+    def issue_refund(order_id: str, amount: float, currency: str, reason: str) -> str: ...
     """
     gate = Gate(client, workflow, action, summary, timeout, poll, requested_by)
 

@@ -21,8 +21,11 @@ REFUND = {"order_id": "ORD-1042", "amount": 45.0, "currency": "USD", "reason": "
 
 
 def model_then(answer: str, args: dict[str, Any] = REFUND) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([
-        AIMessage("", tool_calls=[{"id": "call_1", "name": "issue_refund", "args": args}]), AIMessage(answer)]))
+    return GenericFakeChatModel(
+        messages=iter(
+            [AIMessage("", tool_calls=[{"id": "call_1", "name": "issue_refund", "args": args}]), AIMessage(answer)]
+        )
+    )
 
 
 def tool_messages(out: dict[str, Any]) -> list[ToolMessage]:
@@ -35,7 +38,8 @@ def test_edited_approval_runs_the_tool_with_the_edited_arguments(live: Live, hum
     out = graph.invoke(ASK)
     (result,) = tool_messages(out)
     assert result.content == "refunded 40.0 USD on ORD-1042 (damaged)"
-    assert out["approval"]["status"] == "approved" and out["approval"]["edited"] is True
+    assert out["approval"]["status"] == "approved"
+    assert out["approval"]["edited"] is True
     assert out["messages"][-1].content == "Done: your refund is on its way."
     assert live.rows()[0].summary == "Refund order ORD-1042"
 
@@ -45,21 +49,26 @@ def test_rejection_goes_back_to_the_model_with_the_reason(live: Live, human: Hum
     human.then(reject("already refunded last week", user="U0FINANCE2"))
     out = graph.invoke(ASK)
     (note,) = tool_messages(out)
-    assert note.status == "error" and note.tool_call_id == "call_1"
-    assert "rejected by U0FINANCE2: already refunded last week" in note.content and "Do not retry" in note.content
-    assert out["approval"]["approved"] is False and out["messages"][-1].content == "Sorry, I could not refund it."
+    assert note.status == "error"
+    assert note.tool_call_id == "call_1"
+    assert "rejected by U0FINANCE2: already refunded last week" in note.content
+    assert "Do not retry" in note.content
+    assert out["approval"]["approved"] is False
+    assert out["messages"][-1].content == "Sorry, I could not refund it."
 
 
 def test_denied_by_policy_never_reaches_a_person(live: Live) -> None:
     graph = build_graph(live.client(), model_then("I cannot do that.", {**REFUND, "amount": 0})).compile()
     out = graph.invoke(ASK)
     (note,) = tool_messages(out)
-    assert "refund amount must be positive" in note.content and out["approval"]["status"] == "denied"
+    assert "refund amount must be positive" in note.content
+    assert out["approval"]["status"] == "denied"
 
 
 def test_a_slow_decision_interrupts_and_resuming_finds_the_same_proposal(live: Live) -> None:
     graph = build_graph(live.client(), scripted_model(), wait_seconds=0.2, poll=0.1).compile(
-        checkpointer=InMemorySaver())
+        checkpointer=InMemorySaver()
+    )
     config = {"configurable": {"thread_id": "order-1042"}}
     first = graph.invoke(ASK, config)
     (paused,) = first["__interrupt__"]
@@ -69,7 +78,8 @@ def test_a_slow_decision_interrupts_and_resuming_finds_the_same_proposal(live: L
     decide.approve(live.svc, proposal_id=pid, user="U0FINANCE1")
     done = graph.invoke(Command(resume=True), config)
     assert tool_messages(done)[0].content == "refunded 45.0 USD on ORD-1042 (damaged)"
-    assert live.count() == 1 and done["approval"]["proposal_id"] == pid
+    assert live.count() == 1
+    assert done["approval"]["proposal_id"] == pid
 
 
 def test_async_graph_with_the_async_client(live: Live, human: Human) -> None:
@@ -93,4 +103,5 @@ def test_waiting_with_a_limit_needs_a_checkpointer(live: Live) -> None:
 def test_the_example_runs_as_a_script(live: Live, human: Human) -> None:
     human.then(approve("U0FINANCE1"))
     out = run_example("langgraph_refund.py", live).stdout
-    assert "ToolMessage: refunded 45.0 USD on ORD-1042 (damaged)" in out and "decision: approved" in out
+    assert "ToolMessage: refunded 45.0 USD on ORD-1042 (damaged)" in out
+    assert "decision: approved" in out

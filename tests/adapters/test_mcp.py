@@ -16,8 +16,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from bot.flow import decide
-from tests.live import Human, Live, approve, edit_and_approve, reject
 from tests.fakes.ports import free_port
+from tests.live import Human, Live, approve, edit_and_approve, reject
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ["-c", "from bot.cli import main; main()", "mcp"]
@@ -37,8 +37,13 @@ def http_server(live: Live, tmp_path: Path) -> Iterator[str]:
     """`countersign mcp --transport http` in a child process; yields its MCP endpoint URL."""
     port = free_port()
     log = (tmp_path / "mcp.log").open("wb")
-    proc = subprocess.Popen([sys.executable, *CLI, "--transport", "http", "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, **server_env(live)}, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, *CLI, "--transport", "http", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **server_env(live)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/mcp"
     try:
         _wait_listening(proc, port, tmp_path / "mcp.log")
@@ -77,73 +82,136 @@ def test_stdio_lists_both_tools_and_request_approval_waits_for_people(live: Live
         async with stdio(live) as c:
             names = sorted(t.name for t in (await c.list_tools()).tools)
             human.then(edit_and_approve({**REFUND, "amount": 40.0}, user="U0FINANCE1"))
-            result = await c.call_tool("request_approval", {
-                "workflow": "refunds", "action": "issue_refund", "summary": "Refund ORD-1042",
-                "payload": REFUND, "wait_seconds": 60})
+            result = await c.call_tool(
+                "request_approval",
+                {
+                    "workflow": "refunds",
+                    "action": "issue_refund",
+                    "summary": "Refund ORD-1042",
+                    "payload": REFUND,
+                    "wait_seconds": 60,
+                },
+            )
             return names, result
 
     names, result = asyncio.run(go())
-    assert names == ["get_decision", "request_approval"] and not result.is_error
+    assert names == ["get_decision", "request_approval"]
+    assert not result.is_error
     out = result.structured_content
-    assert out["approved"] is True and out["status"] == "approved" and out["edited"] is True
-    assert out["payload"]["amount"] == 40.0 and out["decided_by"] == "U0FINANCE1" and live.count() == 1
+    assert out["approved"] is True
+    assert out["status"] == "approved"
+    assert out["edited"] is True
+    assert out["payload"]["amount"] == 40.0
+    assert out["decided_by"] == "U0FINANCE1"
+    assert live.count() == 1
 
 
 def test_stdio_pending_then_get_decision_sees_the_rejection(live: Live, human: Human) -> None:
     async def go() -> tuple[Any, Any]:
         async with stdio(live) as c:
-            first = await c.call_tool("request_approval", {
-                "workflow": "refunds", "action": "issue_refund", "summary": "Refund ORD-1042", "payload": REFUND,
-                "wait_seconds": 0})
+            first = await c.call_tool(
+                "request_approval",
+                {
+                    "workflow": "refunds",
+                    "action": "issue_refund",
+                    "summary": "Refund ORD-1042",
+                    "payload": REFUND,
+                    "wait_seconds": 0,
+                },
+            )
             human.then(reject("duplicate of last week's refund", user="U0FINANCE2"))
-            later = await c.call_tool("get_decision", {"proposal_id": first.structured_content["proposal_id"],
-                                                       "wait_seconds": 60})
+            later = await c.call_tool(
+                "get_decision", {"proposal_id": first.structured_content["proposal_id"], "wait_seconds": 60}
+            )
             return first, later
 
     first, later = asyncio.run(go())
-    assert first.structured_content["status"] == "pending" and first.structured_content["decided"] is False
+    assert first.structured_content["status"] == "pending"
+    assert first.structured_content["decided"] is False
     out = later.structured_content
-    assert out["approved"] is False and out["status"] == "rejected"
+    assert out["approved"] is False
+    assert out["status"] == "rejected"
     assert out["reason"] == "duplicate of last week's refund"
     assert "Do not retry it unchanged" in out["message"]
 
 
 def test_api_errors_come_back_as_tool_errors_with_the_servers_message(live: Live) -> None:
     result = call(stdio(live), "request_approval", workflow="payroll", action="x", summary="s", payload={})
-    assert result.is_error and "404 NotFound: unknown workflow 'payroll'" in result.content[0].text
-    invalid = call(stdio(live), "request_approval", workflow="refunds", action="issue_refund", summary="",
-                   payload=REFUND, wait_seconds=0)
-    assert invalid.is_error and "summary: String should have at least 1 character" in invalid.content[0].text
+    assert result.is_error
+    assert "404 NotFound: unknown workflow 'payroll'" in result.content[0].text
+    invalid = call(
+        stdio(live),
+        "request_approval",
+        workflow="refunds",
+        action="issue_refund",
+        summary="",
+        payload=REFUND,
+        wait_seconds=0,
+    )
+    assert invalid.is_error
+    assert "summary: String should have at least 1 character" in invalid.content[0].text
 
 
 def test_streamable_http_transport(live: Live, human: Human, http_server: str) -> None:
     async def go() -> tuple[Any, Any]:
         async with Client(http_server) as c:
-            auto = await c.call_tool("request_approval", {
-                "workflow": "refunds", "action": "issue_refund", "summary": "Small refund",
-                "payload": {**REFUND, "amount": 12.0}, "idempotency_key": "mcp-1"})
+            auto = await c.call_tool(
+                "request_approval",
+                {
+                    "workflow": "refunds",
+                    "action": "issue_refund",
+                    "summary": "Small refund",
+                    "payload": {**REFUND, "amount": 12.0},
+                    "idempotency_key": "mcp-1",
+                },
+            )
             human.then(approve("U0FINANCE1"))
-            slow = await c.call_tool("request_approval", {
-                "workflow": "refunds", "action": "issue_refund", "summary": "Refund ORD-1042", "payload": REFUND,
-                "wait_seconds": 60})
+            slow = await c.call_tool(
+                "request_approval",
+                {
+                    "workflow": "refunds",
+                    "action": "issue_refund",
+                    "summary": "Refund ORD-1042",
+                    "payload": REFUND,
+                    "wait_seconds": 60,
+                },
+            )
             return auto, slow
 
     auto, slow = asyncio.run(go())
-    assert auto.structured_content["status"] == "auto_approved" and auto.structured_content["approved"] is True
-    assert slow.structured_content["status"] == "approved" and live.count() == 2
+    assert auto.structured_content["status"] == "auto_approved"
+    assert auto.structured_content["approved"] is True
+    assert slow.structured_content["status"] == "approved"
+    assert live.count() == 2
 
 
 def test_mcp_refuses_to_start_without_url_and_token() -> None:
-    done = subprocess.run([sys.executable, *CLI], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("COUNTERSIGN_")})
-    assert done.returncode == 2 and "COUNTERSIGN_URL and COUNTERSIGN_TOKEN must be set" in done.stderr
+    done = subprocess.run(
+        [sys.executable, *CLI],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("COUNTERSIGN_")},
+    )
+    assert done.returncode == 2
+    assert "COUNTERSIGN_URL and COUNTERSIGN_TOKEN must be set" in done.stderr
     assert done.stdout == ""  # stdout belongs to the protocol
 
 
 def test_a_late_decision_is_seen_by_get_decision(live: Live) -> None:
-    first = call(stdio(live), "request_approval", workflow="refunds", action="issue_refund", summary="Refund",
-                 payload=REFUND, wait_seconds=0)
+    first = call(
+        stdio(live),
+        "request_approval",
+        workflow="refunds",
+        action="issue_refund",
+        summary="Refund",
+        payload=REFUND,
+        wait_seconds=0,
+    )
     pid = first.structured_content["proposal_id"]
     decide.approve(live.svc, proposal_id=pid, user="U0FINANCE2")
     later = call(stdio(live), "get_decision", proposal_id=pid, wait_seconds=0)
-    assert later.structured_content["approved"] is True and later.structured_content["decided_by"] == "U0FINANCE2"
+    assert later.structured_content["approved"] is True
+    assert later.structured_content["decided_by"] == "U0FINANCE2"

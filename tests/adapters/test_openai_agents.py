@@ -34,7 +34,8 @@ def test_approved_call_runs_with_the_edited_arguments(live: Live, human: Human) 
     human.then(edit_and_approve({**REFUND, "amount": 40.0}, user="U0FINANCE1"))
     result = Runner.run_sync(build_agent(live.client(), model), ASK)
     assert model.tool_outputs() == ["refunded 40.0 USD on ORD-1042 (damaged)"]
-    assert result.final_output == "All done." and live.rows()[0].summary == "Refund 45.0 USD on ORD-1042"
+    assert result.final_output == "All done."
+    assert live.rows()[0].summary == "Refund 45.0 USD on ORD-1042"
 
 
 def test_rejection_is_told_to_the_model_and_the_tool_does_not_run(live: Live, human: Human) -> None:
@@ -43,7 +44,8 @@ def test_rejection_is_told_to_the_model_and_the_tool_does_not_run(live: Live, hu
     Runner.run_sync(build_agent(live.client(), model), ASK)
     (said,) = model.tool_outputs()
     assert said.startswith("Not executed: refunds/issue_refund was rejected by U0FINANCE2: customer already got")
-    assert "Do not retry it unchanged" in said and "refunded" not in said
+    assert "Do not retry it unchanged" in said
+    assert "refunded" not in said
 
 
 def test_expiry_is_not_called_a_rejection(live: Live, human: Human) -> None:
@@ -51,15 +53,18 @@ def test_expiry_is_not_called_a_rejection(live: Live, human: Human) -> None:
     human.then(lambda svc, pid: lifecycle.expire(svc, proposal_id=pid))
     Runner.run_sync(build_agent(live.client(), model), ASK)
     (said,) = model.tool_outputs()
-    assert "expired without a decision" in said and "rejected" not in said and "propose it again later" in said
+    assert "expired without a decision" in said
+    assert "rejected" not in said
+    assert "propose it again later" in said
 
 
 def test_async_client_and_a_context_parameter_that_is_not_payload(live: Live, human: Human) -> None:
     seen: list[object] = []
 
     @guarded_tool(live.aclient(), workflow="refunds", action="issue_refund", summary="Refund", timeout=30)
-    async def issue_refund(ctx: RunContextWrapper[dict[str, str]], order_id: str, amount: float, currency: str,
-                           reason: str) -> str:
+    async def issue_refund(
+        ctx: RunContextWrapper[dict[str, str]], order_id: str, amount: float, currency: str, reason: str
+    ) -> str:
         """Refund an order."""
         seen.append(ctx.context["customer"])
         return f"refunded {amount}"
@@ -68,7 +73,8 @@ def test_async_client_and_a_context_parameter_that_is_not_payload(live: Live, hu
     agent = Agent(name="support", tools=[issue_refund], model=model)
     human.then(approve("U0FINANCE1"))
     asyncio.run(Runner.run(agent, ASK, context={"customer": "C-77"}))
-    assert model.tool_outputs() == ["refunded 45.0"] and seen == ["C-77"]
+    assert model.tool_outputs() == ["refunded 45.0"]
+    assert seen == ["C-77"]
     assert live.rows()[0].payload == REFUND  # the run context stayed local
 
 
@@ -82,7 +88,8 @@ def test_still_pending_after_the_timeout_tells_the_model_not_to_call_again(live:
     Runner.run_sync(Agent(name="support", tools=[issue_refund], model=model), ASK)
     (said,) = model.tool_outputs()
     (row,) = live.rows()
-    assert row.status == "pending" and said.startswith("Not executed: refunds/issue_refund is still pending")
+    assert row.status == "pending"
+    assert said.startswith("Not executed: refunds/issue_refund is still pending")
     assert "do not call this tool again" in said
     decide.approve(live.svc, proposal_id=row.id, user="U0FINANCE1")  # a late decision is still recorded
 

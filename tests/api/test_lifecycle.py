@@ -23,8 +23,11 @@ def test_get_shows_the_decision_and_execution_result(client: TestClient, auth: d
     decide.approve(svc, proposal_id=p["id"], user="U0ALICE")
     sweep(svc)
     got = client.get(f"/api/v1/proposals/{p['id']}", headers=auth).json()
-    assert got["status"] == "approved" and got["decided_by"] == "U0ALICE" and got["decided_at"]
-    assert got["execution"]["status"] == "succeeded" and got["execution"]["result"]["summary"]
+    assert got["status"] == "approved"
+    assert got["decided_by"] == "U0ALICE"
+    assert got["decided_at"]
+    assert got["execution"]["status"] == "succeeded"
+    assert got["execution"]["result"]["summary"]
     assert got["approvals"][0]["user"] == "U0ALICE"
 
 
@@ -41,23 +44,27 @@ def test_wait_returns_when_a_human_decides(client: TestClient, auth: dict[str, s
     threading.Timer(0.3, lambda: decide.reject(svc, proposal_id=p["id"], user="U0BOB", reason="not today")).start()
     started = time.monotonic()
     got = client.get(f"/api/v1/proposals/{p['id']}/wait?timeout=20", headers=auth).json()
-    assert got["status"] == "rejected" and got["decision_reason"] == "not today"
+    assert got["status"] == "rejected"
+    assert got["decision_reason"] == "not today"
     assert time.monotonic() - started < 15
 
 
 def test_wait_times_out_with_the_pending_state(client: TestClient, auth: dict[str, str]) -> None:
     p = _post(client, auth)
     got = client.get(f"/api/v1/proposals/{p['id']}/wait?timeout=0.2", headers=auth)
-    assert got.status_code == 200 and got.json()["status"] == "pending"
+    assert got.status_code == 200
+    assert got.json()["status"] == "pending"
     assert client.get(f"/api/v1/proposals/{p['id']}/wait?timeout=-1", headers=auth).status_code == 422
 
 
 def test_cancel_pending_then_409(client: TestClient, auth: dict[str, str]) -> None:
     p = _post(client, auth)
     r = client.post(f"/api/v1/proposals/{p['id']}/cancel", headers=auth)
-    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
     again = client.post(f"/api/v1/proposals/{p['id']}/cancel", headers=auth)
-    assert again.status_code == 409 and "cancelled" in again.json()["error"]
+    assert again.status_code == 409
+    assert "cancelled" in again.json()["error"]
 
 
 def test_callback_connector_awaits_the_agents_result(client: TestClient, auth: dict[str, str], svc: Services) -> None:
@@ -73,17 +80,24 @@ def test_callback_connector_awaits_the_agents_result(client: TestClient, auth: d
 
 
 def test_handoff_is_pending_until_taken(client: TestClient, auth: dict[str, str], svc: Services) -> None:
-    r = client.post("/api/v1/handoffs", json={"workflow": "payouts", "summary": "Customer disputes a charge",
-                                              "payload": {"ticket": 991}}, headers=auth)
-    assert r.status_code == 201 and r.json()["kind"] == "handoff" and r.json()["status"] == "pending"
+    r = client.post(
+        "/api/v1/handoffs",
+        json={"workflow": "payouts", "summary": "Customer disputes a charge", "payload": {"ticket": 991}},
+        headers=auth,
+    )
+    assert r.status_code == 201
+    assert r.json()["kind"] == "handoff"
+    assert r.json()["status"] == "pending"
     out = decide.take(svc, proposal_id=r.json()["id"], user="U0OWNER")
-    assert out.proposal.status == "taken" and out.proposal.decided_by == "U0OWNER"
+    assert out.proposal.status == "taken"
+    assert out.proposal.decided_by == "U0OWNER"
 
 
 def test_operational_endpoints(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"]["migrations"] == "ok"
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["migrations"] == "ok"
     assert "countersign_http_request_seconds" in client.get("/metrics").text
     assert client.get("/openapi.json").json()["paths"]["/api/v1/proposals"]["post"]
     assert client.get("/docs").status_code == 200

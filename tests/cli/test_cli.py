@@ -23,26 +23,31 @@ def test_agents_add_list_revoke(env: dict[str, str]) -> None:
     added = runner.invoke(app, ["agents", "add", "support-bot", "--scope", "payouts:send"], env=env)
     assert added.exit_code == 0, added.output
     token = added.output.strip().splitlines()[-1]
-    assert token.startswith("cs_") and len(token) > 30
+    assert token.startswith("cs_")
+    assert len(token) > 30
     listed = runner.invoke(app, ["agents", "list"], env=env)
-    assert "support-bot" in listed.output and token not in listed.output  # only a prefix is ever shown again
+    assert "support-bot" in listed.output
+    assert token not in listed.output
     assert runner.invoke(app, ["agents", "revoke", "support-bot"], env=env).exit_code == 0
     assert runner.invoke(app, ["agents", "revoke", "nobody"], env=env).exit_code == 1
 
 
 def test_agents_add_refuses_unknown_workflow_and_duplicates(env: dict[str, str]) -> None:
     bad = runner.invoke(app, ["agents", "add", "x", "--scope", "payroll"], env=env)
-    assert bad.exit_code == 1 and "unknown workflow in scope: payroll" in bad.output
+    assert bad.exit_code == 1
+    assert "unknown workflow in scope: payroll" in bad.output
     runner.invoke(app, ["agents", "add", "x", "--scope", "payouts"], env=env)
     again = runner.invoke(app, ["agents", "add", "x", "--scope", "payouts"], env=env)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1
+    assert "already exists" in again.output
 
 
 def test_audit_verify_detects_tampering(env: dict[str, str]) -> None:
     runner.invoke(app, ["agents", "add", "a", "--scope", "payouts"], env=env)
     runner.invoke(app, ["agents", "add", "b", "--scope", "payouts"], env=env)
     ok = runner.invoke(app, ["audit", "verify"], env=env)
-    assert ok.exit_code == 0 and "2 events verified" in ok.output
+    assert ok.exit_code == 0
+    assert "2 events verified" in ok.output
     from bot.store.db import make_engine
 
     engine = make_engine(env["DATABASE_URL"])
@@ -50,44 +55,65 @@ def test_audit_verify_detects_tampering(env: dict[str, str]) -> None:
         conn.execute(text("UPDATE auditevent SET reason = 'c' WHERE seq = 1"))
     engine.dispose()
     broken = runner.invoke(app, ["audit", "verify"], env=env)
-    assert broken.exit_code == 1 and "event 1" in broken.output
+    assert broken.exit_code == 1
+    assert "event 1" in broken.output
 
 
 def test_migrate_reports_revision(env: dict[str, str]) -> None:
     r = runner.invoke(app, ["migrate"], env=env)
-    assert r.exit_code == 0 and "revision" in r.output
+    assert r.exit_code == 0
+    assert "revision" in r.output
 
 
-@pytest.mark.parametrize("name,value,expected", [
-    ("COUNTERSIGN_TIMEZONE", "Mars/Olympus", "COUNTERSIGN_TIMEZONE: unknown time zone"),
-    ("DATABASE_URL", "mysql://db/x", "DATABASE_URL: must start with"),
-    ("SLACK_BOT_TOKEN", "xoxb-123", "SLACK_SIGNING_SECRET is required"),
-    ("COUNTERSIGN_SWEEP_SECONDS", "-1", "COUNTERSIGN_SWEEP_SECONDS:"),
-])
+@pytest.mark.parametrize(
+    "name,value,expected",
+    [
+        ("COUNTERSIGN_TIMEZONE", "Mars/Olympus", "COUNTERSIGN_TIMEZONE: unknown time zone"),
+        ("DATABASE_URL", "mysql://db/x", "DATABASE_URL: must start with"),
+        ("SLACK_BOT_TOKEN", "xoxb-123", "SLACK_SIGNING_SECRET is required"),
+        ("COUNTERSIGN_SWEEP_SECONDS", "-1", "COUNTERSIGN_SWEEP_SECONDS:"),
+    ],
+)
 def test_bad_configuration_is_one_clear_line(tmp_path: Path, name: str, value: str, expected: str) -> None:
     r = runner.invoke(app, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", name: value})
-    assert r.exit_code == 2 and expected in r.output
-    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+    assert r.exit_code == 2
+    assert expected in r.output
+    assert "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
 
 
 def test_invalid_policies_stop_start_up_with_file_and_line(tmp_path: Path) -> None:
     policies = write_policies(tmp_path / "p")
     (policies / "broken.yaml").write_text("workflow: broken\nowner: nobody\n")
-    r = runner.invoke(app, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                                             "COUNTERSIGN_POLICIES": str(policies)})
-    assert r.exit_code == 2 and "broken.yaml:2" in r.output
+    r = runner.invoke(
+        app, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "COUNTERSIGN_POLICIES": str(policies)}
+    )
+    assert r.exit_code == 2
+    assert "broken.yaml:2" in r.output
 
 
-@pytest.mark.parametrize("args", [[], ["serve", "--help"], ["agents", "--help"], ["agents", "add", "--help"],
-                                  ["audit", "--help"], ["policy", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["serve", "--help"],
+        ["agents", "--help"],
+        ["agents", "add", "--help"],
+        ["audit", "--help"],
+        ["policy", "--help"],
+    ],
+)
 def test_help_is_useful(args: list[str]) -> None:
     r = runner.invoke(app, args)
-    assert r.exit_code in (0, 2) and "Usage" in r.output and len(r.output) > 200
+    assert r.exit_code in (0, 2)
+    assert "Usage" in r.output
+    assert len(r.output) > 200
 
 
 def test_connectors_list_shows_installed_and_missing_secrets(env: dict[str, str]) -> None:
     r = runner.invoke(app, ["connectors", "list"], env=env)
-    assert r.exit_code == 1 and "missing env: PAYOUT_SECRET" in r.output
+    assert r.exit_code == 1
+    assert "missing env: PAYOUT_SECRET" in r.output
     assert all(name in r.output for name in ("webhook", "callback", "email", "crm", "slack_reply"))
     ok = runner.invoke(app, ["connectors", "list"], env={**env, "PAYOUT_SECRET": "s3cret"})
     assert ok.exit_code == 0

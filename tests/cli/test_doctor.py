@@ -18,11 +18,17 @@ from tests.factories import WEBHOOK_SECRET, write_policies
 
 runner = CliRunner()
 SIGNING = "doctor-signing-secret"
-USERS = {"U0ALICE": {"name": "alice"}, "U0BOB": {"name": "bob"}, "U0CAROL": {"name": "carol"},
-         "U0OWNER": {"name": "owner"}}
+USERS = {
+    "U0ALICE": {"name": "alice"},
+    "U0BOB": {"name": "bob"},
+    "U0CAROL": {"name": "carol"},
+    "U0OWNER": {"name": "owner"},
+}
 GROUPS = {"S0LEADS": ["U0ALICE", "U0BOB"]}
-CHANNELS = {"C0PAYOUTS": {"name": "payouts", "members": ["UBOT", "U0ALICE"]},
-            "C0REVIEW": {"name": "review", "members": ["UBOT"]}}
+CHANNELS = {
+    "C0PAYOUTS": {"name": "payouts", "members": ["UBOT", "U0ALICE"]},
+    "C0REVIEW": {"name": "review", "members": ["UBOT"]},
+}
 MANIFEST = "oauth_config:\n  scopes:\n    bot: [chat:write, commands, usergroups:read]\n"
 
 
@@ -35,8 +41,13 @@ class Setup:
         self.manifest = tmp_path / "manifest.yml"
         self.manifest.write_text(MANIFEST)
         self.slack: dict[str, Any] = {"users": USERS, "usergroups": GROUPS, "channels": CHANNELS}
-        self.env = {"DATABASE_URL": db_url, "COUNTERSIGN_POLICIES": str(write_policies(tmp_path / "policies")),
-                    "SLACK_BOT_TOKEN": "xoxb-fake", "SLACK_SIGNING_SECRET": SIGNING, "PAYOUT_SECRET": WEBHOOK_SECRET}
+        self.env = {
+            "DATABASE_URL": db_url,
+            "COUNTERSIGN_POLICIES": str(write_policies(tmp_path / "policies")),
+            "SLACK_BOT_TOKEN": "xoxb-fake",
+            "SLACK_SIGNING_SECRET": SIGNING,
+            "PAYOUT_SECRET": WEBHOOK_SECRET,
+        }
         engine = make_engine(db_url)
         migrate.upgrade(engine)
         engine.dispose()
@@ -64,10 +75,20 @@ def problems(result: Result) -> list[str]:
 def test_a_healthy_setup_passes(setup: Setup) -> None:
     result = setup.run()
     assert result.exit_code == 0, result.output
-    assert "all checks passed" in result.output and problems(result) == []
-    for expected in ("settings load", "1 workflow(s) load", "is reachable and migrated", "Slack token works",
-                     "every scope", "@countersign is in #payouts", "user group S0LEADS resolves to 2 member(s)",
-                     "user U0OWNER is @owner", "every connector has its secrets", "no failed background work"):
+    assert "all checks passed" in result.output
+    assert problems(result) == []
+    for expected in (
+        "settings load",
+        "1 workflow(s) load",
+        "is reachable and migrated",
+        "Slack token works",
+        "every scope",
+        "@countersign is in #payouts",
+        "user group S0LEADS resolves to 2 member(s)",
+        "user U0OWNER is @owner",
+        "every connector has its secrets",
+        "no failed background work",
+    ):
         assert expected in result.output
 
 
@@ -75,14 +96,17 @@ def test_settings_that_do_not_load_stop_everything(setup: Setup) -> None:
     del setup.env["SLACK_SIGNING_SECRET"]
     result = setup.run()
     assert result.exit_code == 1
-    assert "settings do not load: SLACK_SIGNING_SECRET is required when the other Slack credential is set" \
-        in result.output and "fix:" in result.output  # fmt: skip
+    assert (
+        "settings do not load: SLACK_SIGNING_SECRET is required when the other Slack credential is set" in result.output
+    )
+    assert "fix:" in result.output
 
 
 def test_invalid_policies(setup: Setup) -> None:
     (Path(setup.env["COUNTERSIGN_POLICIES"]) / "broken.yaml").write_text("workflow: broken\nowner: nobody\n")
     result = setup.run()
-    assert result.exit_code == 1 and "do not load" in result.output
+    assert result.exit_code == 1
+    assert "do not load" in result.output
     assert "run `countersign policy check`" in result.output
 
 
@@ -91,17 +115,21 @@ def test_database_reachable_unreachable_or_not_migrated(tmp_path: Path, db_url: 
     assert "is reachable and migrated" in setup.run().output
     setup.env["DATABASE_URL"] = "postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none"
     down = setup.run()
-    assert down.exit_code == 1 and "database 127.0.0.1:1/none is unreachable" in down.output
-    assert "check DATABASE_URL" in down.output and "hunter2" not in down.output
+    assert down.exit_code == 1
+    assert "database 127.0.0.1:1/none is unreachable" in down.output
+    assert "check DATABASE_URL" in down.output
+    assert "hunter2" not in down.output
     setup.env["DATABASE_URL"] = f"sqlite:///{tmp_path}/none.db"
     missing = setup.run()
-    assert "database file" in missing.output and "none.db does not exist" in missing.output
+    assert "database file" in missing.output
+    assert "none.db does not exist" in missing.output
     assert not (tmp_path / "none.db").exists()  # looking must not create it
     make_engine(f"sqlite:///{tmp_path}/empty.db").connect().close()
     setup.env["DATABASE_URL"] = f"sqlite:///{tmp_path}/empty.db"
     empty = setup.run()
     assert empty.exit_code == 1
-    assert "is empty; this version needs" in empty.output and "run `countersign migrate`" in empty.output
+    assert "is empty; this version needs" in empty.output
+    assert "run `countersign migrate`" in empty.output
 
 
 def test_dead_due_work_is_listed_with_its_last_error(tmp_path: Path, db_url: str) -> None:
@@ -123,14 +151,17 @@ def test_dead_due_work_is_listed_with_its_last_error(tmp_path: Path, db_url: str
 def test_a_token_slack_refuses(setup: Setup) -> None:
     setup.env["SLACK_BOT_TOKEN"] = "xoxb-revoked"
     result = setup.run()
-    assert result.exit_code == 1 and "Slack refused SLACK_BOT_TOKEN: invalid_auth" in result.output
+    assert result.exit_code == 1
+    assert "Slack refused SLACK_BOT_TOKEN: invalid_auth" in result.output
     assert "Bot User OAuth Token" in result.output
 
 
 def test_scopes_missing_from_the_manifest(setup: Setup) -> None:
     setup.slack["scopes"] = [s for s in DEFAULT_SCOPES if s != "commands"]
     result = setup.run()
-    assert result.exit_code == 1 and "the token lacks scopes from" in result.output and "commands" in result.output
+    assert result.exit_code == 1
+    assert "the token lacks scopes from" in result.output
+    assert "commands" in result.output
     assert "reinstall" in result.output
 
 
@@ -140,24 +171,31 @@ def test_bot_not_in_a_policy_channel_and_a_channel_that_does_not_exist(setup: Se
     assert result.exit_code == 1
     assert "@countersign is not in #payouts (C0PAYOUTS), used by payouts/send, payouts/note" in result.output
     assert "type `/invite @countersign` in #payouts" in result.output
-    assert "channel C0REVIEW (payouts (review channel), payouts handoffs) cannot be seen: channel_not_found" \
-        in result.output  # fmt: skip
+    assert (
+        "channel C0REVIEW (payouts (review channel), payouts handoffs) cannot be seen: channel_not_found"
+        in result.output
+    )
 
 
 def test_unknown_or_empty_user_group(setup: Setup) -> None:
     setup.slack["usergroups"] = {}
     missing = setup.run()
-    assert missing.exit_code == 1 and "user group S0LEADS" in missing.output and "no_such_subteam" in missing.output
+    assert missing.exit_code == 1
+    assert "user group S0LEADS" in missing.output
+    assert "no_such_subteam" in missing.output
     setup.slack["usergroups"] = {"S0LEADS": []}
     empty = setup.run()
     assert "S0LEADS (payouts/send (approvers), payouts/send (escalation)) has no members" in empty.output
 
 
 def test_unknown_and_deactivated_users(setup: Setup) -> None:
-    setup.slack["users"] = {**{k: v for k, v in USERS.items() if k != "U0CAROL"},
-                            "U0BOB": {"name": "bob", "deleted": True}}
+    setup.slack["users"] = {
+        **{k: v for k, v in USERS.items() if k != "U0CAROL"},
+        "U0BOB": {"name": "bob", "deleted": True},
+    }
     result = setup.run()
-    assert result.exit_code == 1 and len(problems(result)) == 2
+    assert result.exit_code == 1
+    assert len(problems(result)) == 2
     assert "user U0CAROL (payouts/send (approver)) cannot be found: user_not_found" in result.output
     assert "user U0BOB (bob, payouts/send (approver)) is deactivated" in result.output
 
@@ -179,4 +217,5 @@ def test_checks_the_token_cannot_make_are_notes_not_problems(setup: Setup) -> No
 def test_without_slack_the_slack_checks_are_skipped(setup: Setup) -> None:
     del setup.env["SLACK_BOT_TOKEN"], setup.env["SLACK_SIGNING_SECRET"]
     result = setup.run()
-    assert result.exit_code == 0 and "Slack is not configured" in result.output
+    assert result.exit_code == 0
+    assert "Slack is not configured" in result.output

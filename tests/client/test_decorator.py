@@ -18,8 +18,13 @@ from tests.live import Human, Live, approve, edit_and_approve, reject
 
 
 def payout_fn(live: Live, calls: list[dict[str, object]], **opts: object) -> Callable[..., str]:
-    @requires_approval(live.client(), workflow="payouts", action="send",
-                       summary=lambda to, amount, memo: f"Pay {amount} to {to}", **opts)  # type: ignore[arg-type]
+    @requires_approval(
+        live.client(),
+        workflow="payouts",
+        action="send",
+        summary=lambda to, amount, memo: f"Pay {amount} to {to}",
+        **opts,
+    )  # type: ignore[arg-type]
     def send(to: str, amount: float, memo: str = "") -> str:
         """Send a payout."""
         calls.append({"to": to, "amount": amount, "memo": memo})
@@ -59,16 +64,20 @@ def test_rejected_raises_with_the_persons_reason(live: Live, human: Human) -> No
     human.then(reject("wrong account", user="U0BOB"))
     with pytest.raises(Rejected) as err:
         send("alice@example.com", 120)
-    assert err.value.reason == "wrong account" and err.value.proposal.decided_by == "U0BOB"
-    assert "rejected by U0BOB: wrong account" in str(err.value) and calls == []
+    assert err.value.reason == "wrong account"
+    assert err.value.proposal.decided_by == "U0BOB"
+    assert "rejected by U0BOB: wrong account" in str(err.value)
+    assert calls == []
 
 
 def test_denied_by_policy_raises_rejected_with_the_rules_reason(live: Live) -> None:
     calls: list[dict[str, object]] = []
     with pytest.raises(Rejected) as err:
         payout_fn(live, calls)("alice@example.com", -3)
-    assert err.value.reason == "negative amount" and err.value.proposal.status == "denied"
-    assert "denied by policy" in err.value.message and calls == []
+    assert err.value.reason == "negative amount"
+    assert err.value.proposal.status == "denied"
+    assert "denied by policy" in err.value.message
+    assert calls == []
 
 
 def test_expiry_raises_expired_which_is_not_a_rejection(live: Live, human: Human) -> None:
@@ -82,8 +91,10 @@ def test_expiry_raises_expired_which_is_not_a_rejection(live: Live, human: Human
     human.then(nobody_decides)
     with pytest.raises(Expired) as err:
         send("alice@example.com", 120)
-    assert not isinstance(err.value, Rejected) and isinstance(err.value, NotApproved)
-    assert err.value.proposal.status == "expired" and "(no decision within 1d)" in err.value.message
+    assert not isinstance(err.value, Rejected)
+    assert isinstance(err.value, NotApproved)
+    assert err.value.proposal.status == "expired"
+    assert "(no decision within 1d)" in err.value.message
     assert calls == []
 
 
@@ -100,7 +111,8 @@ def test_timeout_leaves_the_proposal_pending(live: Live) -> None:
     calls: list[dict[str, object]] = []
     with pytest.raises(TimedOut) as err:
         payout_fn(live, calls, timeout=0.3, poll=0.1)("alice@example.com", 120)
-    assert live.row(err.value.proposal_id).status == "pending" and err.value.proposal_id in err.value.message
+    assert live.row(err.value.proposal_id).status == "pending"
+    assert err.value.proposal_id in err.value.message
     assert calls == []
 
 
@@ -120,8 +132,10 @@ def test_callback_action_reports_success_and_failure(live: Live, human: Human) -
         note("boom", date(2026, 11, 2))
     human.join()
     done, failed = sorted(live.rows(), key=lambda r: r.payload["text"] == "boom")
-    assert done.execution_status == "succeeded" and done.execution_result == {"saved": "2026-11-02: hello"}
-    assert failed.execution_status == "failed" and failed.execution_error == "RuntimeError: notes service is down"
+    assert done.execution_status == "succeeded"
+    assert done.execution_result == {"saved": "2026-11-02: hello"}
+    assert failed.execution_status == "failed"
+    assert failed.execution_error == "RuntimeError: notes service is down"
 
 
 def test_an_edit_that_does_not_fit_the_function_is_reported_not_run(live: Live, human: Human) -> None:
@@ -137,7 +151,9 @@ def test_an_edit_that_does_not_fit_the_function_is_reported_not_run(live: Live, 
         note("hello", date(2026, 11, 2))
     human.join()
     (row,) = live.rows()
-    assert calls == [] and row.execution_status == "failed" and "does not fit" in row.execution_error
+    assert calls == []
+    assert row.execution_status == "failed"
+    assert "does not fit" in row.execution_error
 
 
 def test_async_function_with_the_async_client(live: Live, human: Human) -> None:
@@ -159,13 +175,16 @@ def test_async_function_with_the_async_client(live: Live, human: Human) -> None:
         raise AssertionError("not rejected")
 
     first, refused = asyncio.run(scenario())
-    assert first == "EDITED" and calls == ["edited"] and isinstance(refused, Rejected)
+    assert first == "EDITED"
+    assert calls == ["edited"]
+    assert isinstance(refused, Rejected)
     human.join()
     assert sorted(r.execution_status for r in live.rows()) == ["none", "succeeded"]
 
 
 def test_async_function_with_the_blocking_client_and_a_sync_function_refuses_the_async_client(
-        live: Live, human: Human) -> None:
+    live: Live, human: Human
+) -> None:
     @requires_approval(live.client(), workflow="payouts", action="send", summary="Pay")
     async def send(to: str, amount: float) -> float:
         return amount
@@ -181,8 +200,7 @@ def test_methods_keep_self_local_and_excluded_arguments_are_passed_through(live:
         def __init__(self) -> None:
             self.paid: list[tuple[object, ...]] = []
 
-        @requires_approval(live.client(), workflow="payouts", action="send", summary="Tiny payout",
-                           exclude=("ledger",))
+        @requires_approval(live.client(), workflow="payouts", action="send", summary="Tiny payout", exclude=("ledger",))
         def send(self, to: str, amount: float, ledger: object = None) -> None:
             self.paid.append((to, amount, ledger))
 
@@ -199,8 +217,12 @@ def test_shadow_mode_never_runs_the_function(db_url: str, tmp_path: Path, live: 
     with BackgroundServer(create_app(services=shadow, run_scheduler=False)) as server:
         calls: list[float] = []
 
-        @requires_approval(live.client(url=server.url, token=add_agent(shadow, "shadow-agent")),
-                           workflow="payouts", action="send", summary="Tiny payout")
+        @requires_approval(
+            live.client(url=server.url, token=add_agent(shadow, "shadow-agent")),
+            workflow="payouts",
+            action="send",
+            summary="Tiny payout",
+        )
         def send(to: str, amount: float) -> None:
             calls.append(amount)
 
@@ -208,4 +230,3 @@ def test_shadow_mode_never_runs_the_function(db_url: str, tmp_path: Path, live: 
             send("bob@example.com", 5)
     shadow.engine.dispose()
     assert calls == []
-

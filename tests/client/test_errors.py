@@ -18,8 +18,17 @@ from bot.fakeslack import BackgroundServer
 from bot.flow import agents
 from bot.store.db import make_engine
 from countersign import (
-    Conflict, ConnectionFailed, CountersignError, Forbidden, InvalidRequest, NotFound, PayloadTooLarge, Retry,
-    ServerError, ServiceUnavailable, Unauthorized,
+    Conflict,
+    ConnectionFailed,
+    CountersignError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    Retry,
+    ServerError,
+    ServiceUnavailable,
+    Unauthorized,
 )
 from tests.factories import add_agent
 from tests.fakes.tcp_proxy import TcpProxy
@@ -69,22 +78,31 @@ def test_409_idempotency_key_reused_with_other_content_and_late_cancel(live: Liv
         with pytest.raises(Conflict, match="already cancelled"):
             cs.cancel(first.id)
     assert reuse.value.message == "idempotency key 'same-key' was already used with different content"
-    assert reuse.value.proposal_id == first.id and live.count() == 1
+    assert reuse.value.proposal_id == first.id
+    assert live.count() == 1
 
 
 def test_413_body_over_the_limit(live: Live) -> None:
     with live.client() as cs, pytest.raises(PayloadTooLarge) as err:
         cs.propose("payouts", "send", "Huge", {**PAYOUT, "memo": "x" * 300_000})
-    assert err.value.message == "body is larger than 262144 bytes" and err.value.code == "BodyTooLarge"
+    assert err.value.message == "body is larger than 262144 bytes"
+    assert err.value.code == "BodyTooLarge"
     assert live.count() == 0
 
 
 def test_422_lists_every_field_error(live: Live) -> None:
     with live.client() as cs, pytest.raises(InvalidRequest) as err:
-        cs.propose("payouts", "send", "", PAYOUT, thread={"channel": "nope", "ts": "1"},
-                   links=[{"title": "x", "url": "not a url"}])
+        cs.propose(
+            "payouts",
+            "send",
+            "",
+            PAYOUT,
+            thread={"channel": "nope", "ts": "1"},
+            links=[{"title": "x", "url": "not a url"}],
+        )
     locs = {tuple(e["loc"]) for e in err.value.errors}
-    assert err.value.status == 422 and err.value.message == f"{len(err.value.errors)} invalid field(s)"
+    assert err.value.status == 422
+    assert err.value.message == f"{len(err.value.errors)} invalid field(s)"
     assert {("summary",), ("thread", "channel"), ("thread", "ts"), ("links", "0", "url")} <= locs
     assert all(e["msg"] for e in err.value.errors)
 
@@ -99,7 +117,8 @@ def test_422_from_the_async_client_too(live: Live) -> None:
         raise AssertionError("no error")
 
     exc = asyncio.run(go())
-    assert exc.errors[0]["loc"] == ["error"] and "NUL" in exc.errors[0]["msg"]
+    assert exc.errors[0]["loc"] == ["error"]
+    assert "NUL" in exc.errors[0]["msg"]
 
 
 class _PlainTextTransport(httpx.HTTPTransport):
@@ -114,17 +133,21 @@ def test_415_body_not_labelled_json(live: Live) -> None:
     with live.client(transport=_PlainTextTransport()) as cs, pytest.raises(InvalidRequest) as err:
         cs.propose("payouts", "send", "Pay", PAYOUT)
     assert (err.value.status, err.value.code) == (415, "UnsupportedMediaType")
-    assert err.value.message == "send the body as JSON (Content-Type: application/json)" and err.value.errors == []
+    assert err.value.message == "send the body as JSON (Content-Type: application/json)"
+    assert err.value.errors == []
 
 
 def test_503_is_retried_then_raised_with_retry_after(live: Live, tmp_path: Path) -> None:
     broken = dataclasses.replace(live.svc, engine=make_engine(f"sqlite:///{tmp_path}/missing-dir/db.sqlite"))
-    with BackgroundServer(create_app(services=broken, run_scheduler=False)) as server, \
-            TcpProxy(server.port) as proxy, \
-            live.client(url=proxy.url, retry=Retry(retries=2, backoff=0.01, max_backoff=0.02)) as cs, \
-            pytest.raises(ServiceUnavailable) as err:  # fmt: skip
+    with (
+        BackgroundServer(create_app(services=broken, run_scheduler=False)) as server,
+        TcpProxy(server.port) as proxy,
+        live.client(url=proxy.url, retry=Retry(retries=2, backoff=0.01, max_backoff=0.02)) as cs,
+        pytest.raises(ServiceUnavailable) as err,
+    ):
         cs.propose("payouts", "send", "Pay", PAYOUT)
-    assert err.value.retry_after == 5.0 and err.value.code == "DatabaseUnavailable"
+    assert err.value.retry_after == 5.0
+    assert err.value.code == "DatabaseUnavailable"
     assert err.value.message == "the database is unavailable; try again shortly"
     assert proxy.count("POST /api/v1/proposals") == 3  # the first try and two retries, all with the same key
 
@@ -132,10 +155,14 @@ def test_503_is_retried_then_raised_with_retry_after(live: Live, tmp_path: Path)
 def test_unreachable_service_raises_connection_failed_after_bounded_retries(live: Live) -> None:
     with TcpProxy(live.server.port) as proxy:
         proxy.set_down(True)
-        with live.client(url=proxy.url, retry=Retry(retries=3, backoff=0.01)) as cs, \
-                pytest.raises(ConnectionFailed) as err:  # fmt: skip
+        with (
+            live.client(url=proxy.url, retry=Retry(retries=3, backoff=0.01)) as cs,
+            pytest.raises(ConnectionFailed) as err,
+        ):
             cs.propose("payouts", "send", "Pay", PAYOUT)
-    assert proxy.refused == 4 and "POST" in err.value.message and isinstance(err.value, CountersignError)
+    assert proxy.refused == 4
+    assert "POST" in err.value.message
+    assert isinstance(err.value, CountersignError)
     assert live.count() == 0
 
 

@@ -37,15 +37,19 @@ def outage_then(proxy: TcpProxy, user: str = "U0ALICE") -> object:
     return act
 
 
-def test_a_drop_during_wait_resumes_waiting_without_a_second_proposal(live: Live, human: Human,
-                                                                      proxy: TcpProxy) -> None:
+def test_a_drop_during_wait_resumes_waiting_without_a_second_proposal(
+    live: Live, human: Human, proxy: TcpProxy
+) -> None:
     with live.client(url=proxy.url) as cs:
         p = cs.propose("payouts", "send", "Pay Alice", PAYOUT)
         human.then(outage_then(proxy))  # type: ignore[arg-type]
         decided = cs.wait(p.id, poll=60)
     human.join()
-    assert decided.status == "approved" and decided.id == p.id
-    assert proxy.count("POST /api/v1/proposals") == 1 and proxy.count(WAITING) >= 2 and live.count() == 1
+    assert decided.status == "approved"
+    assert decided.id == p.id
+    assert proxy.count("POST /api/v1/proposals") == 1
+    assert proxy.count(WAITING) >= 2
+    assert live.count() == 1
 
 
 def test_async_wait_survives_a_drop_too(live: Live, human: Human, proxy: TcpProxy) -> None:
@@ -57,7 +61,8 @@ def test_async_wait_survives_a_drop_too(live: Live, human: Human, proxy: TcpProx
 
     assert asyncio.run(scenario()) == "approved"
     human.join()
-    assert proxy.count("POST /api/v1/proposals") == 1 and live.count() == 1
+    assert proxy.count("POST /api/v1/proposals") == 1
+    assert live.count() == 1
 
 
 def test_the_decorator_never_reproposes_after_a_drop(live: Live, human: Human, proxy: TcpProxy) -> None:
@@ -70,7 +75,8 @@ def test_the_decorator_never_reproposes_after_a_drop(live: Live, human: Human, p
     human.then(outage_then(proxy))  # type: ignore[arg-type]
     assert pay("alice@example.com", 120) == "paid 120.0 to alice@example.com"
     human.join()
-    assert proxy.count("POST /api/v1/proposals") == 1 and live.count() == 1
+    assert proxy.count("POST /api/v1/proposals") == 1
+    assert live.count() == 1
 
 
 def test_a_lost_propose_response_is_retried_with_the_same_key(live: Live, proxy: TcpProxy) -> None:
@@ -78,8 +84,10 @@ def test_a_lost_propose_response_is_retried_with_the_same_key(live: Live, proxy:
     with live.client(url=proxy.url) as cs:
         p = cs.propose("payouts", "send", "Pay Alice", PAYOUT)
         got = cs.get(p.id)
-    assert proxy.count("POST /api/v1/proposals") == 2 and live.count() == 1
-    assert got.idempotency_key == p.idempotency_key and got.status == "pending"
+    assert proxy.count("POST /api/v1/proposals") == 2
+    assert live.count() == 1
+    assert got.idempotency_key == p.idempotency_key
+    assert got.status == "pending"
 
 
 def test_async_propose_retries_the_same_way(live: Live, proxy: TcpProxy) -> None:
@@ -89,4 +97,6 @@ def test_async_propose_retries_the_same_way(live: Live, proxy: TcpProxy) -> None
 
     proxy.lose_responses(2)
     pid = asyncio.run(scenario())
-    assert proxy.count("POST /api/v1/proposals") == 3 and live.count() == 1 and live.row(pid).status == "pending"
+    assert proxy.count("POST /api/v1/proposals") == 3
+    assert live.count() == 1
+    assert live.row(pid).status == "pending"

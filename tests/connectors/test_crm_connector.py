@@ -55,15 +55,25 @@ def failure(conn: CrmConnector, payload: dict[str, Any] = PAYLOAD) -> ConnectorE
 def test_creates_the_record_with_mapped_properties(crm: FakeCrm) -> None:
     result = connector(crm.url).execute("update_contact", PAYLOAD, KEY)
 
-    expected = {"email": "carol@example.com", "firstname": "Carol", "lifecyclestage": "lead",
-                "annualrevenue": "1200.5", "closedate": "2026-10-01", "vip": "true", "last_sku": "SKU-1"}
+    expected = {
+        "email": "carol@example.com",
+        "firstname": "Carol",
+        "lifecyclestage": "lead",
+        "annualrevenue": "1200.5",
+        "closedate": "2026-10-01",
+        "vip": "true",
+        "last_sku": "SKU-1",
+    }
     assert result.data == {"id": "101", "created": True, "properties": expected}
     assert result.summary == "created contacts record 101"
     [request] = crm.requests
     assert request.path == "/crm/v3/objects/contacts/batch/upsert"
     assert request.headers["authorization"] == "Bearer pat-test-token"
-    assert request.body == {"inputs": [{"idProperty": "email", "id": "carol@example.com", "properties": expected,
-                                        "objectWriteTraceId": KEY}]}
+    assert request.body == {
+        "inputs": [
+            {"idProperty": "email", "id": "carol@example.com", "properties": expected, "objectWriteTraceId": KEY}
+        ]
+    }
 
 
 def test_a_second_upsert_updates_and_never_duplicates(crm: FakeCrm) -> None:
@@ -71,12 +81,16 @@ def test_a_second_upsert_updates_and_never_duplicates(crm: FakeCrm) -> None:
     first = conn.execute("update_contact", PAYLOAD, KEY)
     second = conn.execute("update_contact", {**PAYLOAD, "stage": "customer"}, "another-key")
 
-    assert second.data["id"] == first.data["id"] and second.data["created"] is False
+    assert second.data["id"] == first.data["id"]
+    assert second.data["created"] is False
     assert second.summary == f"updated contacts record {first.data['id']}"
     assert len(crm.records["contacts"]) == 1
-    stored = httpx.get(f"{crm.url}/crm/v3/objects/contacts/carol@example.com?idProperty=email",
-                       headers={"Authorization": "Bearer pat-test-token"}).json()
-    assert stored["id"] == first.data["id"] and stored["properties"]["lifecyclestage"] == "customer"
+    stored = httpx.get(
+        f"{crm.url}/crm/v3/objects/contacts/carol@example.com?idProperty=email",
+        headers={"Authorization": "Bearer pat-test-token"},
+    ).json()
+    assert stored["id"] == first.data["id"]
+    assert stored["properties"]["lifecyclestage"] == "customer"
 
 
 def test_concurrent_retries_of_one_execution_make_one_record(crm: FakeCrm) -> None:
@@ -88,8 +102,14 @@ def test_concurrent_retries_of_one_execution_make_one_record(crm: FakeCrm) -> No
 
 
 def test_payload_errors_name_the_exact_field_and_nothing_is_sent(crm: FakeCrm) -> None:
-    payload = {"customer": {"name": " "}, "stage": "lead2", "revenue": "lots", "closed_on": "2026-13-01",
-               "flags": {"vip": "yes"}, "items": [{"sku": {"id": 1}}]}
+    payload = {
+        "customer": {"name": " "},
+        "stage": "lead2",
+        "revenue": "lots",
+        "closed_on": "2026-13-01",
+        "flags": {"vip": "yes"},
+        "items": [{"sku": {"id": 1}}],
+    }
     conn = connector(crm.url)
     expected = [
         ("customer.email", "required by CRM property email, but missing or empty"),
@@ -102,7 +122,8 @@ def test_payload_errors_name_the_exact_field_and_nothing_is_sent(crm: FakeCrm) -
     ]
     assert conn.problems("update_contact", payload) == expected
     error = failure(conn, payload)
-    assert not error.retryable and error.details["problems"] == expected
+    assert not error.retryable
+    assert error.details["problems"] == expected
     assert "stage: CRM property lifecyclestage" in error.message
     assert crm.requests == []
 
@@ -116,7 +137,8 @@ def test_absent_optional_fields_are_left_out(crm: FakeCrm) -> None:
 def test_crm_validation_errors_carry_its_message_and_property_names(crm: FakeCrm) -> None:
     # Without local options, the CRM itself refuses the value.
     error = failure(connector(crm.url, options={}), {**PAYLOAD, "stage": "lead2"})
-    assert not error.retryable and error.details["status"] == 400
+    assert not error.retryable
+    assert error.details["status"] == 400
     assert "Property values were not valid" in error.message
     assert "lead2 was not one of the allowed options" in error.message
     assert "(properties: lifecyclestage)" in error.message
@@ -124,25 +146,29 @@ def test_crm_validation_errors_carry_its_message_and_property_names(crm: FakeCrm
 
 def test_a_rejected_token_is_permanent(crm: FakeCrm) -> None:
     error = failure(connector(crm.url, token="pat-revoked"))
-    assert not error.retryable and error.message.startswith("CRM token rejected (401)")
+    assert not error.retryable
+    assert error.message.startswith("CRM token rejected (401)")
 
 
 def test_missing_token_variable_is_permanent(crm: FakeCrm) -> None:
     error = failure(connector(crm.url, token=""))
-    assert not error.retryable and "CRM_TOKEN" in error.message
+    assert not error.retryable
+    assert "CRM_TOKEN" in error.message
     assert crm.requests == []
 
 
 def test_rate_limit_is_retryable_with_retry_after(crm: FakeCrm) -> None:
     crm.fail_next(429, retry_after=3)
     error = failure(connector(crm.url))
-    assert error.retryable and error.details["retry_after"] == 3.0
+    assert error.retryable
+    assert error.details["retry_after"] == 3.0
 
 
 def test_server_errors_are_retryable_then_the_retry_succeeds(crm: FakeCrm) -> None:
     crm.fail_next(502, count=2)
     conn = connector(crm.url)
-    assert failure(conn).retryable and failure(conn).retryable
+    assert failure(conn).retryable
+    assert failure(conn).retryable
     assert conn.execute("update_contact", PAYLOAD, KEY).data["created"] is True
     assert len(crm.records["contacts"]) == 1
 
@@ -150,7 +176,8 @@ def test_server_errors_are_retryable_then_the_retry_succeeds(crm: FakeCrm) -> No
 def test_timeout_is_retryable(crm: FakeCrm) -> None:
     crm.delay(5)
     error = failure(connector(crm.url, timeout=0.3))
-    assert error.retryable and "timed out" in error.message
+    assert error.retryable
+    assert "timed out" in error.message
 
 
 def test_connection_refused_is_retryable(refused_port: int) -> None:
@@ -158,8 +185,9 @@ def test_connection_refused_is_retryable(refused_port: int) -> None:
 
 
 def test_other_object_types_use_their_own_path(crm: FakeCrm) -> None:
-    conn = connector(crm.url, object="companies", id_property="domain", mapping={"domain": "d"}, required=[],
-                     types={}, options={})
+    conn = connector(
+        crm.url, object="companies", id_property="domain", mapping={"domain": "d"}, required=[], types={}, options={}
+    )
     crm.required = {"domain"}
     assert conn.execute("upsert_company", {"d": "example.com"}, KEY).data["created"] is True
     assert crm.requests[0].path == "/crm/v3/objects/companies/batch/upsert"

@@ -52,7 +52,8 @@ def test_sends_a_threaded_message_with_a_deterministic_message_id(smtp: FakeSmtp
     assert message["In-Reply-To"] == "<ticket-42@helpdesk.example.com>"
     assert message["References"] == "<ticket-41@helpdesk.example.com> <ticket-42@helpdesk.example.com>"
     assert message["Reply-To"] == "help@example.com"
-    assert message["Subject"] == "Your refund" and message["Date"]
+    assert message["Subject"] == "Your refund"
+    assert message["Date"]
     assert message.get_content().replace("\r\n", "\n") == PAYLOAD["body"]  # SMTP sends CRLF line ends
     assert result.summary == "email sent to c***@example.com and 2 more"
     assert result.data == {"message_id": f"<{KEY}@example.com>", "recipients": 3}
@@ -63,7 +64,8 @@ def test_a_retry_after_451_sends_the_same_message_id(smtp: FakeSmtp) -> None:
     payload = {**PAYLOAD, "to": "carol@example.com", "cc": None}
     conn = connector(smtp.port)
     error = failure(conn, payload)
-    assert error.retryable and "451" in error.message
+    assert error.retryable
+    assert "451" in error.message
 
     smtp.deferred.clear()
     conn.execute("send_reply", payload, KEY)
@@ -75,8 +77,10 @@ def test_recipient_refused_with_550_is_permanent_and_masked(smtp: FakeSmtp) -> N
     smtp.rejected.add("carol@example.com")
     error = failure(connector(smtp.port), {**PAYLOAD, "to": "carol@example.com", "cc": None})
     assert not error.retryable
-    assert "550" in error.message and "User unknown" in error.message
-    assert "c***@example.com" in error.message and "carol@" not in error.message
+    assert "550" in error.message
+    assert "User unknown" in error.message
+    assert "c***@example.com" in error.message
+    assert "carol@" not in error.message
 
 
 def test_partly_refused_recipients_are_reported_not_retried(smtp: FakeSmtp) -> None:
@@ -91,23 +95,37 @@ def test_partly_refused_recipients_are_reported_not_retried(smtp: FakeSmtp) -> N
 def test_a_hang_up_after_acceptance_still_counts_as_sent(smtp: FakeSmtp) -> None:
     smtp.drop_at_quit = True
     result = connector(smtp.port).execute("send_reply", PAYLOAD, KEY)  # failing here would make a retry resend
-    assert result.data["recipients"] == 3 and len(smtp.messages) == 1
+    assert result.data["recipients"] == 3
+    assert len(smtp.messages) == 1
 
 
 def test_starttls_with_login(certificates: Certificates) -> None:
     with FakeSmtp(tls="starttls", certificates=certificates, login=("bot", "s3cret")) as smtp:
-        conn = connector(smtp.port, {"SMTP_PASSWORD": "s3cret"}, security="starttls", ca_file=certificates.ca_file,
-                         username="bot", password_env="SMTP_PASSWORD")
+        conn = connector(
+            smtp.port,
+            {"SMTP_PASSWORD": "s3cret"},
+            security="starttls",
+            ca_file=certificates.ca_file,
+            username="bot",
+            password_env="SMTP_PASSWORD",
+        )
         conn.execute("send_reply", PAYLOAD, KEY)
     assert len(smtp.messages) == 1
 
 
 def test_rejected_login_is_permanent(certificates: Certificates) -> None:
     with FakeSmtp(tls="starttls", certificates=certificates, login=("bot", "s3cret")) as smtp:
-        conn = connector(smtp.port, {"SMTP_PASSWORD": "wrong"}, security="starttls", ca_file=certificates.ca_file,
-                         username="bot", password_env="SMTP_PASSWORD")
+        conn = connector(
+            smtp.port,
+            {"SMTP_PASSWORD": "wrong"},
+            security="starttls",
+            ca_file=certificates.ca_file,
+            username="bot",
+            password_env="SMTP_PASSWORD",
+        )
         error = failure(conn)
-    assert not error.retryable and "535" in error.message
+    assert not error.retryable
+    assert "535" in error.message
     assert smtp.messages == []
 
 
@@ -121,28 +139,33 @@ def test_implicit_tls(certificates: Certificates) -> None:
 def test_an_untrusted_certificate_is_permanent(certificates: Certificates) -> None:
     with FakeSmtp(tls="ssl", certificates=certificates) as smtp:
         error = failure(connector(smtp.port, security="ssl"))
-    assert not error.retryable and "certificate" in error.message
+    assert not error.retryable
+    assert "certificate" in error.message
 
 
 def test_an_unreadable_ca_file_is_permanent(refused_port: int, tmp_path: Any) -> None:
     error = failure(connector(refused_port, security="starttls", ca_file=str(tmp_path / "missing.pem")))
-    assert not error.retryable and "missing.pem" in error.message
+    assert not error.retryable
+    assert "missing.pem" in error.message
 
 
 def test_plaintext_to_a_server_that_requires_starttls_is_permanent(certificates: Certificates) -> None:
     with FakeSmtp(tls="starttls", certificates=certificates) as smtp:
         error = failure(connector(smtp.port))
-    assert not error.retryable and "530" in error.message
+    assert not error.retryable
+    assert "530" in error.message
 
 
 def test_starttls_configured_but_not_offered_is_permanent(smtp: FakeSmtp) -> None:
     error = failure(connector(smtp.port, security="starttls"))
-    assert not error.retryable and "STARTTLS" in error.message
+    assert not error.retryable
+    assert "STARTTLS" in error.message
 
 
 def test_connection_refused_is_retryable(refused_port: int) -> None:
     error = failure(connector(refused_port))
-    assert error.retryable and "unreachable" in error.message
+    assert error.retryable
+    assert "unreachable" in error.message
 
 
 def test_a_server_that_never_greets_times_out(silent_port: int) -> None:
@@ -152,12 +175,18 @@ def test_a_server_that_never_greets_times_out(silent_port: int) -> None:
 def test_missing_password_variable_is_permanent(refused_port: int) -> None:
     conn = connector(refused_port, security="ssl", username="bot", password_env="SMTP_PASSWORD")
     error = failure(conn)
-    assert not error.retryable and "SMTP_PASSWORD" in error.message
+    assert not error.retryable
+    assert "SMTP_PASSWORD" in error.message
 
 
 def test_problems_name_every_bad_field(smtp: FakeSmtp) -> None:
-    payload = {"to": "not-an-address", "cc": ["ok@example.com", "bad@"], "subject": "two\nlines", "body": "",
-               "in_reply_to": "ticket-42"}
+    payload = {
+        "to": "not-an-address",
+        "cc": ["ok@example.com", "bad@"],
+        "subject": "two\nlines",
+        "body": "",
+        "in_reply_to": "ticket-42",
+    }
     conn = connector(smtp.port)
     assert conn.problems("send_reply", payload) == [
         ("body", "is required"),
@@ -166,10 +195,14 @@ def test_problems_name_every_bad_field(smtp: FakeSmtp) -> None:
         ("subject", "must be a single line of text"),
         ("in_reply_to", "must be Message-IDs like <id@host>"),
     ]
-    assert conn.problems("send_reply", {})[:3] == [("to", "is required"), ("subject", "is required"),
-                                                    ("body", "is required")]
+    assert conn.problems("send_reply", {})[:3] == [
+        ("to", "is required"),
+        ("subject", "is required"),
+        ("body", "is required"),
+    ]
     error = failure(conn, payload)
-    assert not error.retryable and "cc.1" in error.message
+    assert not error.retryable
+    assert "cc.1" in error.message
     assert smtp.messages == []
 
 
@@ -178,7 +211,9 @@ def test_message_id_stays_header_safe_and_deterministic() -> None:
     odd = "key with spaces <and> @"
     first = conn.build_message(PAYLOAD, odd)["Message-ID"]
     assert first == conn.build_message(PAYLOAD, odd)["Message-ID"]
-    assert first.startswith("<") and first.endswith("@example.com>") and " " not in first
+    assert first.startswith("<")
+    assert first.endswith("@example.com>")
+    assert " " not in first
 
 
 def test_config_accepts_from_alias_or_name() -> None:

@@ -17,8 +17,10 @@ from connectors.slack_reply import SlackReplyConnector
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 TEXT = "Refund sent <!channel> & see <https://evil.example|your bank>"
-CHANNELS = {"C0SUPPORT": {"name": "support", "members": ["UBOT", "U0AGENT"]},
-            "C0OTHER": {"name": "other", "members": ["UBOT", "U0AGENT"]}}
+CHANNELS = {
+    "C0SUPPORT": {"name": "support", "members": ["UBOT", "U0AGENT"]},
+    "C0OTHER": {"name": "other", "members": ["UBOT", "U0AGENT"]},
+}
 
 
 @pytest.fixture
@@ -62,26 +64,30 @@ def test_payload_channel_overrides_the_configured_one(slack: FakeSlack) -> None:
 
 def test_without_slack_it_is_permanent() -> None:
     error = failure(connector(None), {"thread_ts": "1712345000.000100", "text": "hi"})
-    assert not error.retryable and error.message == "Slack is not configured"
+    assert not error.retryable
+    assert error.message == "Slack is not configured"
 
 
 def test_unknown_channel_is_permanent_with_the_slack_error(slack: FakeSlack, payload: dict) -> None:
     error = failure(connector(slack.api_url, channel="C0GONE"), payload)
-    assert not error.retryable and "channel_not_found" in error.message
+    assert not error.retryable
+    assert "channel_not_found" in error.message
 
 
 @pytest.mark.parametrize("code", ["not_in_channel", "is_archived", "thread_not_found", "msg_too_long"])
 def test_slack_refusals_are_permanent(slack: FakeSlack, payload: dict, code: str) -> None:
     slack.fail_next("chat.postMessage", error=code)
     error = failure(connector(slack.api_url), payload)
-    assert not error.retryable and code in error.message
+    assert not error.retryable
+    assert code in error.message
     assert error.details["slack_error"] == code
 
 
 def test_rate_limit_is_retryable_with_retry_after(slack: FakeSlack, payload: dict) -> None:
     slack.fail_next("chat.postMessage", status=429, retry_after=12)
     error = failure(connector(slack.api_url), payload)
-    assert error.retryable and error.details["retry_after"] == 12.0
+    assert error.retryable
+    assert error.details["retry_after"] == 12.0
 
 
 @pytest.mark.parametrize("status,error", [(500, None), (503, "service_unavailable"), (200, "internal_error")])

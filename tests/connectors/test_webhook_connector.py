@@ -80,7 +80,8 @@ def test_4xx_is_permanent_with_the_receivers_message(receiver: WebhookReceiver) 
     receiver.script(Reply(422, {"error": "order A-1001 is already refunded"}))
     error = failure(connector(receiver.url))
     assert not error.retryable
-    assert "422" in error.message and "order A-1001 is already refunded" in error.message
+    assert "422" in error.message
+    assert "order A-1001 is already refunded" in error.message
 
 
 def test_wrong_secret_is_refused_by_the_receiver_and_permanent() -> None:
@@ -146,4 +147,5 @@ def test_bad_config_is_refused(options: dict[str, object]) -> None:
 def test_config_keeps_the_url_as_written() -> None:
     config = WebhookConnector.Config.model_validate({"url": "https://ops.example.com", "secret_env": "S"})
     assert config.url == "https://ops.example.com"
-    assert config.timeout == 10 and config.headers == {}
+    assert config.timeout == 10
+    assert config.headers == {}

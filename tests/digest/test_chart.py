@@ -20,9 +20,12 @@ def test_daily_chart_is_a_png_with_an_alt_text() -> None:
     days[11] = {"edited": 2, "expired": 1}
     r = report(Stats(start=T, end=T, total=12, daily=days))
     png = daily_png(r)
-    assert png.startswith(PNG) and len(png) > 5000
-    assert alt_text(r) == ("Proposals per day in October 2026 for support-replies: auto-approved 3, approved 5, "
-                           "approved with edits 2, rejected 1, expired 1; busiest day 5.")
+    assert png.startswith(PNG)
+    assert len(png) > 5000
+    assert alt_text(r) == (
+        "Proposals per day in October 2026 for support-replies: auto-approved 3, approved 5, "
+        "approved with edits 2, rejected 1, expired 1; busiest day 5."
+    )
 
 
 def test_empty_month_still_draws() -> None:
@@ -32,7 +35,9 @@ def test_empty_month_still_draws() -> None:
 
 
 def test_matplotlib_is_not_loaded_by_the_service_until_a_chart_is_drawn() -> None:
-    code = ("import sys, bot.app, bot.flow.digest, bot.flow.digest_work, bot.scheduler.runner, bot.digest.chart;"
-            "print('matplotlib' in sys.modules)")
+    code = (
+        "import sys, bot.app, bot.flow.digest, bot.flow.digest_work, bot.scheduler.runner, bot.digest.chart;"
+        "print('matplotlib' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -13,13 +13,16 @@ from bot.errors import CountersignError
 PARIS, NEW_YORK, TOKYO = ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
 
 
-@pytest.mark.parametrize(("year", "month", "expected"), [
-    (2026, 11, date(2026, 11, 2)),  # Sunday the 1st -> Monday the 2nd
-    (2026, 8, date(2026, 8, 3)),  # Saturday the 1st -> Monday the 3rd
-    (2026, 10, date(2026, 10, 1)),  # a Thursday
-    (2027, 5, date(2027, 5, 3)),  # Saturday again, in another year
-    (2027, 1, date(2027, 1, 1)),  # a Friday (public holidays are not known)
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("year", "month", "expected"),
+    [
+        (2026, 11, date(2026, 11, 2)),  # Sunday the 1st -> Monday the 2nd
+        (2026, 8, date(2026, 8, 3)),  # Saturday the 1st -> Monday the 3rd
+        (2026, 10, date(2026, 10, 1)),  # a Thursday
+        (2027, 5, date(2027, 5, 3)),  # Saturday again, in another year
+        (2027, 1, date(2027, 1, 1)),  # a Friday (public holidays are not known)
+    ],
+)
 def test_first_working_day(year: int, month: int, expected: date) -> None:
     assert first_working_day(year, month) == expected
 
@@ -44,9 +47,13 @@ def test_latest_due_switches_at_nine_on_the_day() -> None:
 def test_month_bounds_are_local_midnights_and_days_survive_dst() -> None:
     october = Period.parse("2026-10")
     assert (october.start(PARIS), october.end(PARIS)) == (
-        datetime(2026, 9, 30, 22, tzinfo=UTC), datetime(2026, 10, 31, 23, tzinfo=UTC))
+        datetime(2026, 9, 30, 22, tzinfo=UTC),
+        datetime(2026, 10, 31, 23, tzinfo=UTC),
+    )
     days = october.day_starts(PARIS)
-    assert len(days) == 32 and days[0] == october.start(PARIS) and days[-1] == october.end(PARIS)
+    assert len(days) == 32
+    assert days[0] == october.start(PARIS)
+    assert days[-1] == october.end(PARIS)
     assert (days[24], days[25]) == (datetime(2026, 10, 24, 22, tzinfo=UTC), datetime(2026, 10, 25, 23, tzinfo=UTC))
     assert days[25] - days[24] == timedelta(hours=25)  # clocks go back on Sunday 25 October
     assert Period.containing(datetime(2026, 10, 31, 23, 30, tzinfo=UTC), PARIS) == Period(2026, 11)

@@ -17,8 +17,13 @@ def tool_call(name: str, arguments: dict[str, Any], call_id: str = "call_1") -> 
 
 def text(content: str) -> ResponseOutputMessage:
     """A final assistant message."""
-    return ResponseOutputMessage(id="msg_1", type="message", role="assistant", status="completed",
-                                 content=[ResponseOutputText(type="output_text", text=content, annotations=[])])
+    return ResponseOutputMessage(
+        id="msg_1",
+        type="message",
+        role="assistant",
+        status="completed",
+        content=[ResponseOutputText(type="output_text", text=content, annotations=[])],
+    )
 
 
 class FakeModel(Model):

@@ -59,8 +59,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _error(status: int, category: str, message: str, **extra: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
-    return status, {"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
-                    "category": category, **extra}, {}
+    return (
+        status,
+        {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category, **extra},
+        {},
+    )
 
 
 class FakeCrm:
@@ -157,10 +160,12 @@ class FakeCrm:
             merged = {**existing["properties"], **item.get("properties", {}), item["idProperty"]: item["id"]}
             invalid += self._invalid(merged)
         if invalid:
-            errors = [{"message": v["message"], "code": v["error"], "context": {"propertyName": [v["name"]]}}
-                      for v in invalid]
-            return _error(400, "VALIDATION_ERROR", f"Property values were not valid: {json.dumps(invalid)}",
-                          errors=errors)
+            errors = [
+                {"message": v["message"], "code": v["error"], "context": {"propertyName": [v["name"]]}} for v in invalid
+            ]
+            return _error(
+                400, "VALIDATION_ERROR", f"Property values were not valid: {json.dumps(invalid)}", errors=errors
+            )
         return 200, {"status": "COMPLETE", "results": [self._store(obj, item) for item in inputs]}, {}
 
     def _store(self, obj: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from tests.fakes.ports import free_port
 
 

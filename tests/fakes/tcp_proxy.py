@@ -107,8 +107,9 @@ class TcpProxy:
             threading.Thread(target=self._pump, args=(client, upstream, pair, True), daemon=True).start()
             threading.Thread(target=self._pump, args=(upstream, client, pair, False), daemon=True).start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket, pair: tuple[socket.socket, socket.socket],
-              outbound: bool) -> None:
+    def _pump(
+        self, src: socket.socket, dst: socket.socket, pair: tuple[socket.socket, socket.socket], outbound: bool
+    ) -> None:
         try:
             while data := src.recv(65536):
                 if outbound and data.startswith(METHODS):

@@ -71,8 +71,12 @@ def bolt_asgi(app: App) -> Starlette:
 
 @pytest.fixture
 def bolt(slack: FakeSlack) -> Iterator[BoltRig]:
-    app = App(client=WebClient(token="xoxb-fake", base_url=slack.api_url), signing_secret=SECRET,
-              token_verification_enabled=False, process_before_response=True)  # fmt: skip
+    app = App(
+        client=WebClient(token="xoxb-fake", base_url=slack.api_url),
+        signing_secret=SECRET,
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
     with BackgroundServer(bolt_asgi(app)) as server:
         driver = slack.driver(server.url)
         yield BoltRig(app, server.url, driver)

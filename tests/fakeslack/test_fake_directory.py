@@ -39,7 +39,8 @@ def test_token_form_field_get_query_and_form_bodies(slack: FakeSlack) -> None:
     assert raw(slack, "/api/auth.test?token=xoxb-fake")["ok"] is True
     form = b"token=xoxb-fake&channel=C0SUPPORT&text=hi&blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D"
     posted = raw(slack, "/api/chat.postMessage", form, {"Content-Type": "application/x-www-form-urlencoded"})
-    assert posted["ok"] and posted["message"]["blocks"][0]["type"] == "divider"
+    assert posted["ok"]
+    assert posted["message"]["blocks"][0]["type"] == "divider"
     assert raw(slack, "/api/auth.test", b"{", {"Content-Type": "application/json"})["error"] == "invalid_json"
 
 
@@ -56,7 +57,8 @@ def test_unknown_method(client: WebClient) -> None:
 def test_users_info(client: WebClient) -> None:
     user = client.users_info(user="U1")["user"]
     assert (user["name"], user["real_name"], user["tz"]) == ("alice", "Alice", "Europe/Paris")
-    assert user["tz_offset"] in (3600, 7200) and "email" not in user["profile"]  # email needs users:read.email
+    assert user["tz_offset"] in (3600, 7200)
+    assert "email" not in user["profile"]
     assert error_of(lambda: client.users_info(user="U404"))["error"] == "user_not_found"
 
 
@@ -106,7 +108,10 @@ def test_request_log(client: WebClient, slack: FakeSlack) -> None:
     with pytest.raises(SlackApiError):
         client.chat_postMessage(channel="C0NOPE", text="two")
     calls = slack.wait_for("chat.postMessage", 2)
-    assert [(c.ok, c.error, c.args["text"]) for c in calls] == [(True, None, "one"), (False, "channel_not_found", "two")]
+    assert [(c.ok, c.error, c.args["text"]) for c in calls] == [
+        (True, None, "one"),
+        (False, "channel_not_found", "two"),
+    ]
     assert [c.method for c in slack.calls()] == ["chat.postMessage", "chat.postMessage"]
     with pytest.raises(AssertionError, match="waited 0.05s for 3x chat.postMessage"):
         slack.wait_for("chat.postMessage", 3, timeout=0.05)

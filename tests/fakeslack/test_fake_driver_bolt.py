@@ -14,26 +14,60 @@ from tests.fakeslack.conftest import SECRET, BoltRig
 
 APPROVAL = [
     {"type": "section", "block_id": "summary", "text": {"type": "mrkdwn", "text": "Deploy api?"}},
-    {"type": "actions", "block_id": "req_42", "elements": [
-        {"type": "button", "action_id": "approve", "value": "req-42", "style": "primary",
-         "text": {"type": "plain_text", "text": "Approve"}},
-        {"type": "button", "action_id": "reject", "value": "req-42", "text": {"type": "plain_text", "text": "Reject"}},
-    ]},
-]  # fmt: skip
+    {
+        "type": "actions",
+        "block_id": "req_42",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "approve",
+                "value": "req-42",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve"},
+            },
+            {
+                "type": "button",
+                "action_id": "reject",
+                "value": "req-42",
+                "text": {"type": "plain_text", "text": "Reject"},
+            },
+        ],
+    },
+]
 REJECT_MODAL = {
-    "type": "modal", "callback_id": "reject_reason", "private_metadata": "req-42", "notify_on_close": True,
-    "title": {"type": "plain_text", "text": "Reject"}, "submit": {"type": "plain_text", "text": "Reject"},
+    "type": "modal",
+    "callback_id": "reject_reason",
+    "private_metadata": "req-42",
+    "notify_on_close": True,
+    "title": {"type": "plain_text", "text": "Reject"},
+    "submit": {"type": "plain_text", "text": "Reject"},
     "blocks": [
-        {"type": "input", "block_id": "reason", "label": {"type": "plain_text", "text": "Why?"},
-         "element": {"type": "plain_text_input", "action_id": "reason_input", "max_length": 200}},
-        {"type": "input", "block_id": "severity", "optional": True, "label": {"type": "plain_text", "text": "Sev"},
-         "element": {"type": "static_select", "action_id": "sev", "options": [
-             {"text": {"type": "plain_text", "text": "Low"}, "value": "low"},
-             {"text": {"type": "plain_text", "text": "High"}, "value": "high"}]}},
-        {"type": "actions", "elements": [{"type": "button", "action_id": "more",
-                                          "text": {"type": "plain_text", "text": "More"}}]},
+        {
+            "type": "input",
+            "block_id": "reason",
+            "label": {"type": "plain_text", "text": "Why?"},
+            "element": {"type": "plain_text_input", "action_id": "reason_input", "max_length": 200},
+        },
+        {
+            "type": "input",
+            "block_id": "severity",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Sev"},
+            "element": {
+                "type": "static_select",
+                "action_id": "sev",
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Low"}, "value": "low"},
+                    {"text": {"type": "plain_text", "text": "High"}, "value": "high"},
+                ],
+            },
+        },
+        {
+            "type": "actions",
+            "elements": [{"type": "button", "action_id": "more", "text": {"type": "plain_text", "text": "More"}}],
+        },
     ],
-}  # fmt: skip
+}
 
 
 def post_approval(rig: BoltRig, **kwargs: Any) -> str:
@@ -56,8 +90,14 @@ def test_signed_click_reaches_listener(bolt: BoltRig, slack: FakeSlack) -> None:
     [body] = seen
     assert body["user"] == {"id": "U1", "username": "alice", "name": "alice", "team_id": "T0FAKE"}
     assert body["actions"][0] | {"action_ts": "-"} == {
-        "type": "button", "action_id": "approve", "block_id": "req_42", "value": "req-42", "style": "primary",
-        "text": {"type": "plain_text", "text": "Approve"}, "action_ts": "-"}  # fmt: skip
+        "type": "button",
+        "action_id": "approve",
+        "block_id": "req_42",
+        "value": "req-42",
+        "style": "primary",
+        "text": {"type": "plain_text", "text": "Approve"},
+        "action_ts": "-",
+    }
     assert body["container"] == {"type": "message", "message_ts": ts, "channel_id": "C0SUPPORT", "is_ephemeral": False}
     assert slack.message("C0SUPPORT", ts).text == "Approved"
     assert [e.text for e in slack.ephemerals(user="U1")] == ["Thanks, recorded"]
@@ -69,7 +109,8 @@ def test_click_in_thread_carries_thread_ts(bolt: BoltRig, slack: FakeSlack) -> N
     parent = bolt.app.client.chat_postMessage(channel="C0SUPPORT", text="discussion")["ts"]
     ts = post_approval(bolt, thread_ts=parent)
     bolt.driver.click("C0SUPPORT", ts, "approve", "U2")
-    assert seen[0]["message"]["thread_ts"] == parent and seen[0]["container"]["thread_ts"] == parent
+    assert seen[0]["message"]["thread_ts"] == parent
+    assert seen[0]["container"]["thread_ts"] == parent
 
 
 def test_cannot_click_what_user_cannot_see(bolt: BoltRig, slack: FakeSlack) -> None:
@@ -86,8 +127,21 @@ def test_cannot_click_what_user_cannot_see(bolt: BoltRig, slack: FakeSlack) -> N
 def test_same_action_id_in_several_blocks(bolt: BoltRig, slack: FakeSlack) -> None:
     seen: list[str] = []
     bolt.app.action("approve")(lambda ack, action: (ack(), seen.append(action["block_id"])))
-    listing = [{"type": "actions", "block_id": f"req_{i}", "elements": [{"type": "button", "action_id": "approve",
-               "value": f"req-{i}", "text": {"type": "plain_text", "text": "Approve"}}]} for i in (1, 2)]  # fmt: skip
+    listing = [
+        {
+            "type": "actions",
+            "block_id": f"req_{i}",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "approve",
+                    "value": f"req-{i}",
+                    "text": {"type": "plain_text", "text": "Approve"},
+                }
+            ],
+        }
+        for i in (1, 2)
+    ]
     ts = bolt.app.client.chat_postMessage(channel="C0SUPPORT", text="two pending", blocks=listing)["ts"]
     with pytest.raises(DriverError, match="2 elements match"):
         bolt.driver.click("C0SUPPORT", ts, "approve", "U1")
@@ -136,10 +190,12 @@ def test_modal_flow_errors_then_close(bolt: BoltRig, slack: FakeSlack) -> None:
     assert resp.ack == {"response_action": "errors", "errors": {"reason": "Please say why"}}
     assert slack.views("U1")[0].errors == {"reason": "Please say why"}
     first = submissions[0]
-    assert first["private_metadata"] == "req-42" and first["hash"] == modal.hash
+    assert first["private_metadata"] == "req-42"
+    assert first["hash"] == modal.hash
     assert first["state"]["values"]["severity"]["sev"]["selected_option"]["value"] == "high"
     bolt.driver.submit_view("U1", values={"reason_input": "too risky today"})
-    assert slack.views("U1") == [] and slack.problems == []
+    assert slack.views("U1") == []
+    assert slack.problems == []
     assert submissions[1]["state"]["values"]["severity"]["sev"] == {"type": "static_select", "selected_option": None}
 
 
@@ -179,10 +235,13 @@ def test_click_in_view_and_close_notifies(bolt: BoltRig, slack: FakeSlack) -> No
     bolt.app.view_closed("reject_reason")(lambda ack, body: (ack(), seen.append(body)))
     view_id = bolt.app.client.views_open(trigger_id=slack.issue_trigger("U1"), view=REJECT_MODAL)["view"]["id"]
     bolt.driver.click_in_view(view_id, "more", "U1", values={"reason": "draft"})
-    assert seen[0]["container"] == {"type": "view", "view_id": view_id} and "response_url" not in seen[0]
+    assert seen[0]["container"] == {"type": "view", "view_id": view_id}
+    assert "response_url" not in seen[0]
     assert seen[0]["view"]["state"]["values"]["reason"]["reason_input"]["value"] == "draft"
     bolt.driver.close_view("U1")
-    assert seen[1]["type"] == "view_closed" and seen[1]["is_cleared"] is False and slack.views("U1") == []
+    assert seen[1]["type"] == "view_closed"
+    assert seen[1]["is_cleared"] is False
+    assert slack.views("U1") == []
 
 
 def test_slash_command_ack_shown_and_modal_opened(bolt: BoltRig, slack: FakeSlack) -> None:
@@ -192,7 +251,8 @@ def test_slash_command_ack_shown_and_modal_opened(bolt: BoltRig, slack: FakeSlac
         client.views_open(trigger_id=command["trigger_id"], view=REJECT_MODAL)
 
     resp = bolt.driver.command("/approvals", "U1", "C0SUPPORT")
-    assert resp.status == 200 and resp.payload["channel_name"] == "support"
+    assert resp.status == 200
+    assert resp.payload["channel_name"] == "support"
     assert [e.text for e in slack.ephemerals(user="U1")] == ["You have 0 pending, alice"]
     assert len(slack.views("U1")) == 1
 
@@ -207,7 +267,8 @@ def test_app_mention_and_self_mentions_ignored(bolt: BoltRig, slack: FakeSlack) 
 
     parent = bolt.app.client.chat_postMessage(channel="C0SUPPORT", text="proposal")["ts"]
     assert bolt.driver.mention("C0SUPPORT", "U1", "approve looks fine", thread_ts=parent).status == 200
-    assert heard[0]["text"] == "<@UBOT> approve looks fine" and heard[0]["thread_ts"] == parent
+    assert heard[0]["text"] == "<@UBOT> approve looks fine"
+    assert heard[0]["thread_ts"] == parent
     assert [m.text for m in slack.thread("C0SUPPORT", parent)] == ["proposal", "<@UBOT> approve looks fine", "on it"]
     bolt.driver.mention("C0SUPPORT", "UBOT", "talking to myself")
     assert len(heard) == 1
@@ -222,7 +283,8 @@ def test_retry_redelivers_same_event_id(bolt: BoltRig, slack: FakeSlack) -> None
 
     first = bolt.driver.mention("C0SUPPORT", "U1", "hi")
     bolt.driver.retry(first, num=1, reason="http_timeout")
-    assert seen[0][0] == seen[1][0] and [s[1] for s in seen] == [None, ["1"]]
+    assert seen[0][0] == seen[1][0]
+    assert [s[1] for s in seen] == [None, ["1"]]
 
 
 def test_url_verification_and_home(bolt: BoltRig, slack: FakeSlack) -> None:
@@ -231,8 +293,24 @@ def test_url_verification_and_home(bolt: BoltRig, slack: FakeSlack) -> None:
 
     @bolt.app.event("app_home_opened")
     def home(event, client) -> None:
-        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": [{"type": "actions", "elements": [
-            {"type": "button", "action_id": "refresh", "text": {"type": "plain_text", "text": "Refresh"}}]}]})  # fmt: skip
+        client.views_publish(
+            user_id=event["user"],
+            view={
+                "type": "home",
+                "blocks": [
+                    {
+                        "type": "actions",
+                        "elements": [
+                            {
+                                "type": "button",
+                                "action_id": "refresh",
+                                "text": {"type": "plain_text", "text": "Refresh"},
+                            }
+                        ],
+                    }
+                ],
+            },
+        )
 
     bolt.app.action("refresh")(lambda ack, body: (ack(), clicks.append(body["view"]["type"])))
     bolt.driver.home_opened("U2")

@@ -24,8 +24,9 @@ def test_429_not_retried_by_default(client: WebClient, slack: FakeSlack) -> None
 
 
 def test_429_retry_after_honoured_by_rate_limit_handler(slack: FakeSlack) -> None:
-    client = WebClient(token="xoxb-fake", base_url=slack.api_url,
-                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])  # fmt: skip
+    client = WebClient(
+        token="xoxb-fake", base_url=slack.api_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)]
+    )
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
     assert client.chat_postMessage(channel="C0SUPPORT", text="after the wait")["ok"]
     calls = slack.calls("chat.postMessage")
@@ -35,8 +36,11 @@ def test_429_retry_after_honoured_by_rate_limit_handler(slack: FakeSlack) -> Non
 
 @pytest.mark.parametrize(("status", "error"), [(500, "internal_error"), (503, "service_unavailable")])
 def test_5xx_retried_by_server_error_handler(slack: FakeSlack, status: int, error: str) -> None:
-    client = WebClient(token="xoxb-fake", base_url=slack.api_url,
-                       retry_handlers=[ServerErrorRetryHandler(max_retry_count=2, interval_calculator=QUICK)])  # fmt: skip
+    client = WebClient(
+        token="xoxb-fake",
+        base_url=slack.api_url,
+        retry_handlers=[ServerErrorRetryHandler(max_retry_count=2, interval_calculator=QUICK)],
+    )
     slack.fail_next("chat.postMessage", status=status, count=2)
     assert client.chat_postMessage(channel="C0SUPPORT", text="x")["ok"]
     assert [c.status for c in slack.calls("chat.postMessage")] == [status, status, 200]
@@ -73,7 +77,8 @@ def test_fail_rate_is_reproducible_and_scoped(slack: FakeSlack) -> None:
         return statuses
 
     first, second = outcomes(), outcomes()
-    assert first == second and set(first) == {200, 500}
+    assert first == second
+    assert set(first) == {200, 500}
     assert client.users_info(user="U1")["ok"]  # other methods untouched
 
 
@@ -93,7 +98,8 @@ def test_per_channel_rate_limit(client: WebClient, slack: FakeSlack, clock) -> N
     client.chat_postMessage(channel="C0SUPPORT", text="2")
     with pytest.raises(SlackApiError) as info:
         client.chat_postMessage(channel="C0SUPPORT", text="3")
-    assert info.value.response.status_code == 429 and info.value.response.headers["Retry-After"] == "1"
+    assert info.value.response.status_code == 429
+    assert info.value.response.headers["Retry-After"] == "1"
     assert client.chat_postMessage(channel="G0OPS", text="other channel")["ok"]
     clock.advance(seconds=1.0)
     assert client.chat_postMessage(channel="C0SUPPORT", text="3 again")["ok"]

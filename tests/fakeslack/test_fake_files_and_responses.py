@@ -14,16 +14,30 @@ from bot.fakeslack import FakeSlack
 
 def test_files_upload_v2_end_to_end(client: WebClient, slack: FakeSlack) -> None:
     parent = client.chat_postMessage(channel="C0SUPPORT", text="digest thread")["ts"]
-    resp = client.files_upload_v2(channel="C0SUPPORT", content=b"month,approved\n2026-10,42\n", filename="digest.csv",
-                                  title="October digest", initial_comment="Monthly digest", thread_ts=parent)  # fmt: skip
+    resp = client.files_upload_v2(
+        channel="C0SUPPORT",
+        content=b"month,approved\n2026-10,42\n",
+        filename="digest.csv",
+        title="October digest",
+        initial_comment="Monthly digest",
+        thread_ts=parent,
+    )
     assert resp["file"]["title"] == "October digest"
     [stored] = slack.files("C0SUPPORT")
     assert (stored.content, stored.filename, stored.thread_ts, stored.initial_comment) == (
-        b"month,approved\n2026-10,42\n", "digest.csv", parent, "Monthly digest")
+        b"month,approved\n2026-10,42\n",
+        "digest.csv",
+        parent,
+        "Monthly digest",
+    )
     reply = slack.thread("C0SUPPORT", parent)[-1]
-    assert reply.text == "Monthly digest" and reply.files[0]["id"] == stored.id
-    assert [c.method for c in slack.calls()][-3:] == ["files.getUploadURLExternal", "upload",
-                                                      "files.completeUploadExternal"]  # fmt: skip
+    assert reply.text == "Monthly digest"
+    assert reply.files[0]["id"] == stored.id
+    assert [c.method for c in slack.calls()][-3:] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
 
 
 def test_upload_errors(client: WebClient, slack: FakeSlack) -> None:
@@ -40,9 +54,19 @@ def test_upload_errors(client: WebClient, slack: FakeSlack) -> None:
 
 
 def post_approval(client: WebClient) -> str:
-    return client.chat_postMessage(channel="C0SUPPORT", text="Approve?", blocks=[
-        {"type": "actions", "block_id": "req_1", "elements": [
-            {"type": "button", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}}]}])["ts"]  # fmt: skip
+    return client.chat_postMessage(
+        channel="C0SUPPORT",
+        text="Approve?",
+        blocks=[
+            {
+                "type": "actions",
+                "block_id": "req_1",
+                "elements": [
+                    {"type": "button", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}}
+                ],
+            }
+        ],
+    )["ts"]
 
 
 def test_response_url_replace_original(client: WebClient, slack: FakeSlack) -> None:
@@ -51,7 +75,9 @@ def test_response_url_replace_original(client: WebClient, slack: FakeSlack) -> N
     resp = hook.send(text="Approved by <@U1>", replace_original=True)
     assert (resp.status_code, resp.body) == (200, "ok")
     msg = slack.message("C0SUPPORT", ts)
-    assert msg.text == "Approved by <@U1>" and msg.blocks == [] and msg.edits[0]["text"] == "Approve?"
+    assert msg.text == "Approved by <@U1>"
+    assert msg.blocks == []
+    assert msg.edits[0]["text"] == "Approve?"
 
 
 def test_response_url_ephemeral_in_channel_and_delete(client: WebClient, slack: FakeSlack) -> None:

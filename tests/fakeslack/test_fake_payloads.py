@@ -21,8 +21,11 @@ HIGH = {"text": {"type": "plain_text", "text": "High"}, "value": "high"}
         ({"type": "number_input", "is_decimal_allowed": False}, 3, {"value": "3"}),
         ({"type": "static_select", "options": [LOW, HIGH]}, "high", {"selected_option": HIGH}),
         ({"type": "static_select", "options": [LOW], "initial_option": LOW}, ..., {"selected_option": LOW}),
-        ({"type": "static_select", "option_groups": [{"label": {}, "options": [LOW]}]}, "low",
-         {"selected_option": LOW}),
+        (
+            {"type": "static_select", "option_groups": [{"label": {}, "options": [LOW]}]},
+            "low",
+            {"selected_option": LOW},
+        ),
         ({"type": "checkboxes", "options": [LOW, HIGH]}, ["low", "high"], {"selected_options": [LOW, HIGH]}),
         ({"type": "checkboxes", "options": [LOW]}, ..., {"selected_options": []}),
         ({"type": "radio_buttons", "options": [LOW]}, "low", {"selected_option": LOW}),
@@ -31,10 +34,13 @@ HIGH = {"text": {"type": "plain_text", "text": "High"}, "value": "high"}
         ({"type": "conversations_select"}, "C1", {"selected_conversation": "C1"}),
         ({"type": "datepicker"}, "2026-10-01", {"selected_date": "2026-10-01"}),
         ({"type": "timepicker"}, "09:00", {"selected_time": "09:00"}),
-        ({"type": "external_select"}, "x", {"selected_option": {"text": {"type": "plain_text", "text": "x"},
-                                                                "value": "x"}}),
+        (
+            {"type": "external_select"},
+            "x",
+            {"selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": "x"}},
+        ),
     ],
-)  # fmt: skip
+)
 def test_state_entry_types(element: dict[str, Any], value: Any, expected: dict[str, Any]) -> None:
     given = value is not ...
     assert state_entry(element, value if given else None, given=given) == {"type": element["type"], **expected}
@@ -43,13 +49,19 @@ def test_state_entry_types(element: dict[str, Any], value: Any, expected: dict[s
 def test_state_values_keyed_by_block_and_action() -> None:
     blocks = [
         {"type": "input", "block_id": "b1", "element": {"type": "plain_text_input", "action_id": "a1"}},
-        {"type": "input", "block_id": "b2", "optional": True,
-         "element": {"type": "static_select", "action_id": "a2", "options": [LOW]}},
+        {
+            "type": "input",
+            "block_id": "b2",
+            "optional": True,
+            "element": {"type": "static_select", "action_id": "a2", "options": [LOW]},
+        },
         {"type": "actions", "block_id": "b3", "elements": [{"type": "button", "action_id": "go"}]},
-    ]  # fmt: skip
+    ]
     values = state_values(blocks, {"b1": "text", "a2": "low"}, enforce_required=True)
-    assert values == {"b1": {"a1": {"type": "plain_text_input", "value": "text"}},
-                      "b2": {"a2": {"type": "static_select", "selected_option": LOW}}}  # fmt: skip
+    assert values == {
+        "b1": {"a1": {"type": "plain_text_input", "value": "text"}},
+        "b2": {"a2": {"type": "static_select", "selected_option": LOW}},
+    }
     with pytest.raises(DriverError, match="required"):
         state_values(blocks, {}, enforce_required=True)
     assert state_values(blocks, {}, enforce_required=False)["b1"]["a1"]["value"] is None
@@ -57,8 +69,14 @@ def test_state_values_keyed_by_block_and_action() -> None:
 
 def test_action_entries() -> None:
     btn = {"type": "button", "action_id": "go", "value": "v", "text": {"type": "plain_text", "text": "Go"}}
-    assert action(btn, "b", None, "1.2") == {"type": "button", "action_id": "go", "block_id": "b", "value": "v",
-                                             "text": btn["text"], "action_ts": "1.2"}  # fmt: skip
+    assert action(btn, "b", None, "1.2") == {
+        "type": "button",
+        "action_id": "go",
+        "block_id": "b",
+        "value": "v",
+        "text": btn["text"],
+        "action_ts": "1.2",
+    }
     select = {"type": "static_select", "action_id": "s", "options": [LOW]}
     assert action(select, "b", "low", "1.2")["selected_option"] == LOW
     with pytest.raises(DriverError, match="needs value"):
@@ -66,9 +84,17 @@ def test_action_entries() -> None:
 
 
 def test_find_mentions_walks_text_fields_only() -> None:
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "Hi <@U1>"}, "private_metadata": "<!channel>",
-            "blocks": [{"type": "section", "fields": [{"type": "mrkdwn", "text": "ok"},
-                                                      {"type": "mrkdwn", "text": "<#C1> <mailto:a@b.c|mail>"}]}]}  # fmt: skip
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Hi <@U1>"},
+        "private_metadata": "<!channel>",
+        "blocks": [
+            {
+                "type": "section",
+                "fields": [{"type": "mrkdwn", "text": "ok"}, {"type": "mrkdwn", "text": "<#C1> <mailto:a@b.c|mail>"}],
+            }
+        ],
+    }
     hits = find_mentions("view", None, "V1", view)
     assert [(h.pointer, h.matches) for h in hits] == [
         ("/title/text", ["<@U1>"]),

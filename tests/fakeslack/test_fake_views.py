@@ -12,10 +12,22 @@ from bot.fakeslack import FakeSlack
 
 
 def modal(title: str = "Reject", **extra: Any) -> dict[str, Any]:
-    return {"type": "modal", "callback_id": "reject", "title": {"type": "plain_text", "text": title},
-            "submit": {"type": "plain_text", "text": "Send"}, "private_metadata": "req-42",
-            "blocks": [{"type": "input", "block_id": "reason", "label": {"type": "plain_text", "text": "Why?"},
-                        "element": {"type": "plain_text_input", "action_id": "reason_input"}}], **extra}  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": "reject",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "private_metadata": "req-42",
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why?"},
+                "element": {"type": "plain_text_input", "action_id": "reason_input"},
+            }
+        ],
+        **extra,
+    }
 
 
 def error_of(call) -> str:
@@ -26,8 +38,11 @@ def error_of(call) -> str:
 
 def test_open_returns_view_and_stacks_it(client: WebClient, slack: FakeSlack) -> None:
     view = client.views_open(trigger_id=slack.issue_trigger("U1"), view=modal())["view"]
-    assert view["id"].startswith("V") and view["callback_id"] == "reject" and view["root_view_id"] == view["id"]
-    assert view["private_metadata"] == "req-42" and view["hash"]
+    assert view["id"].startswith("V")
+    assert view["callback_id"] == "reject"
+    assert view["root_view_id"] == view["id"]
+    assert view["private_metadata"] == "req-42"
+    assert view["hash"]
     assert [v.id for v in slack.views("U1")] == [view["id"]]
 
 
@@ -51,8 +66,11 @@ def test_trigger_just_inside_three_seconds_works(client: WebClient, slack: FakeS
 def test_invalid_view_is_invalid_arguments(client: WebClient, slack: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as info:
         client.views_open(trigger_id=slack.issue_trigger("U1"), view=modal(title="A title that is too long!"))
-    assert info.value.response.data == {"ok": False, "error": "invalid_arguments", "response_metadata": {
-        "messages": ["[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"]}}  # fmt: skip
+    assert info.value.response.data == {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": ["[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"]},
+    }
 
 
 def test_view_too_large(client: WebClient, slack: FakeSlack) -> None:
@@ -64,7 +82,8 @@ def test_view_too_large(client: WebClient, slack: FakeSlack) -> None:
 def test_push_limit(client: WebClient, slack: FakeSlack) -> None:
     root = client.views_open(trigger_id=slack.issue_trigger("U1"), view=modal())["view"]
     second = client.views_push(trigger_id=slack.issue_trigger("U1"), view=modal("Second"))["view"]
-    assert second["root_view_id"] == root["id"] and second["previous_view_id"] == root["id"]
+    assert second["root_view_id"] == root["id"]
+    assert second["previous_view_id"] == root["id"]
     client.views_push(trigger_id=slack.issue_trigger("U1"), view=modal("Third"))
     assert error_of(lambda: client.views_push(trigger_id=slack.issue_trigger("U1"), view=modal("Fourth"))) == (
         "push_limit_reached"
@@ -75,7 +94,8 @@ def test_push_limit(client: WebClient, slack: FakeSlack) -> None:
 def test_update_by_id_and_external_id_with_hash_lock(client: WebClient, slack: FakeSlack) -> None:
     opened = client.views_open(trigger_id=slack.issue_trigger("U1"), view=modal(external_id="req-42"))["view"]
     updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal("Working…"))["view"]
-    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    assert updated["id"] == opened["id"]
+    assert updated["hash"] != opened["hash"]
     assert error_of(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal())) == (
         "hash_conflict"
     )
@@ -95,7 +115,8 @@ def test_publish_home(client: WebClient, slack: FakeSlack) -> None:
     home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "3 pending"}}]}
     first = client.views_publish(user_id="U1", view=home)["view"]
     again = client.views_publish(user_id="U1", view=home, hash=first["hash"])["view"]
-    assert again["id"] == first["id"] and slack.home("U1").hash == again["hash"]
+    assert again["id"] == first["id"]
+    assert slack.home("U1").hash == again["hash"]
     assert error_of(lambda: client.views_publish(user_id="U1", view=home, hash=first["hash"])) == "hash_conflict"
     assert error_of(lambda: client.views_publish(user_id="U404", view=home)) == "user_not_found"
     assert error_of(lambda: client.views_publish(user_id="U1", view=modal())) == "invalid_arguments"

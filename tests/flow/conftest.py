@@ -9,9 +9,9 @@ import pytest
 
 from bot.flow import intake
 from bot.flow.agents import AgentIdentity
-from bot.flow.requests import ProposalRequest
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic
+from bot.flow.requests import ProposalRequest
 from tests.factories import proposal
 
 AGENT = AgentIdentity("agent-1", ("payouts",))

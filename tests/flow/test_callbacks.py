@@ -9,9 +9,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.flow import decide, intake
 from bot.flow.agents import authenticate, hash_token
-from bot.flow.requests import ProposalRequest
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic, load_public
+from bot.flow.requests import ProposalRequest
 from bot.store.db import session_scope
 from tests.factories import add_agent, proposal, sweep
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver
@@ -39,12 +39,16 @@ def _view(svc: Services, pid: str) -> ProposalPublic:
         return load_public(s, pid)
 
 
-def test_decision_and_execution_are_both_delivered_signed(svc: Services, token: str, agent_hook: WebhookReceiver) -> None:
+def test_decision_and_execution_are_both_delivered_signed(
+    svc: Services, token: str, agent_hook: WebhookReceiver
+) -> None:
     p = _submit(svc, token, agent_hook)
     decide.approve(svc, proposal_id=p.id, user="U0ALICE")
     sweep(svc)
-    events = [(d.json["event"], d.json["proposal"]["status"], d.json["proposal"]["execution"]["status"])
-              for d in agent_hook.deliveries]
+    events = [
+        (d.json["event"], d.json["proposal"]["status"], d.json["proposal"]["execution"]["status"])
+        for d in agent_hook.deliveries
+    ]
     assert ("decision", "approved", "queued") in events or ("decision", "approved", "succeeded") in events
     assert events[-1] == ("execution", "approved", "succeeded")
     assert all(d.error is None for d in agent_hook.deliveries)  # every signature verified
@@ -58,14 +62,16 @@ def test_denied_at_intake_is_delivered(svc: Services, token: str, agent_hook: We
     assert p.status == "denied"
 
 
-def test_failed_delivery_is_retried_and_visible(svc: Services, token: str, agent_hook: WebhookReceiver,
-                                                clock: FakeClock) -> None:
+def test_failed_delivery_is_retried_and_visible(
+    svc: Services, token: str, agent_hook: WebhookReceiver, clock: FakeClock
+) -> None:
     agent_hook.script(503)
     p = _submit(svc, token, agent_hook)
     decide.reject(svc, proposal_id=p.id, user="U0BOB", reason="duplicate invoice")
     sweep(svc)
     pending = _view(svc, p.id).callbacks
-    assert [(c.state, c.attempts) for c in pending] == [("pending", 1)] and "503" in pending[0].last_error
+    assert [(c.state, c.attempts) for c in pending] == [("pending", 1)]
+    assert "503" in pending[0].last_error
     clock.advance(minutes=1)
     sweep(svc)
     assert [c.state for c in _view(svc, p.id).callbacks] == ["done"]
@@ -78,4 +84,5 @@ def test_refused_delivery_gives_up_visibly(svc: Services, token: str, agent_hook
     decide.reject(svc, proposal_id=p.id, user="U0BOB", reason="no")
     sweep(svc)
     [cb] = _view(svc, p.id).callbacks
-    assert cb.state == "dead" and "410" in cb.last_error
+    assert cb.state == "dead"
+    assert "410" in cb.last_error

@@ -9,8 +9,8 @@ import pytest
 
 from bot.errors import InvalidTransition, StaleView
 from bot.flow import decide
-from bot.flow.decide import Refused
 from bot.flow.context import Services
+from bot.flow.decide import Refused
 from bot.store import audit, due
 from bot.store.db import session_scope
 
@@ -25,19 +25,22 @@ def _events(svc: Services, pid: str) -> list[tuple[str, str | None, str | None]]
 def test_listed_approver_approves_and_execution_is_queued(svc: Services, submit: Callable) -> None:
     p = submit()
     out = decide.approve(svc, proposal_id=p.id, user="U0ALICE")
-    assert out.proposal.status == "approved" and out.proposal.decided_by == "U0ALICE"
+    assert out.proposal.status == "approved"
+    assert out.proposal.decided_by == "U0ALICE"
     assert out.proposal.execution.status == "queued"
     assert [a.user for a in out.proposal.approvals] == ["U0ALICE"]
     with session_scope(svc.engine) as s:
         kinds = [w.kind for w in due.for_proposal(session=s, proposal_id=p.id)]
-    assert "execute" in kinds and "slack_update" in kinds
+    assert "execute" in kinds
+    assert "slack_update" in kinds
 
 
 def test_outsider_is_refused_and_the_attempt_is_audited(svc: Services, submit: Callable) -> None:
     p = submit()
     with pytest.raises(Refused) as err:
         decide.approve(svc, proposal_id=p.id, user="U0MALLORY")
-    assert "S0LEADS" in err.value.details["deciders"] and "U0ALICE" in err.value.details["deciders"]
+    assert "S0LEADS" in err.value.details["deciders"]
+    assert "U0ALICE" in err.value.details["deciders"]
     assert ("refused", "U0MALLORY", "pending") in _events(svc, p.id)
 
 
@@ -53,9 +56,11 @@ def test_quorum_needs_distinct_approvers(svc: Services, submit: Callable) -> Non
     first = decide.approve(svc, proposal_id=p.id, user="U0ALICE")
     again = decide.approve(svc, proposal_id=p.id, user="U0ALICE")
     assert (first.message, first.proposal.status) == ("1 of 2 approvals", "pending")
-    assert again.message == "You have already approved this version" and len(again.proposal.approvals) == 1
+    assert again.message == "You have already approved this version"
+    assert len(again.proposal.approvals) == 1
     done = decide.approve(svc, proposal_id=p.id, user="U0BOB")
-    assert done.proposal.status == "approved" and {a.user for a in done.proposal.approvals} == {"U0ALICE", "U0BOB"}
+    assert done.proposal.status == "approved"
+    assert {a.user for a in done.proposal.approvals} == {"U0ALICE", "U0BOB"}
 
 
 def test_one_rejection_rejects_and_needs_a_reason(svc: Services, submit: Callable) -> None:
@@ -109,7 +114,8 @@ def test_fifty_simultaneous_clicks_give_exactly_one_decision(svc: Services, subm
     for t in threads:
         t.join()
     decisions = [e for e in _events(svc, p.id) if e[0] == "decision"]
-    assert outcomes.count("won") == 1 and outcomes.count("too late") == 49
+    assert outcomes.count("won") == 1
+    assert outcomes.count("too late") == 49
     assert len(decisions) == 1
     with session_scope(svc.engine) as s:
         executions = due.for_proposal(session=s, proposal_id=p.id, kind="execute")

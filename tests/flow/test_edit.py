@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from bot.flow import decide
+from bot.flow.context import Services
 from bot.flow.decide import Refused
 from bot.flow.edit import InvalidEdit, edit
-from bot.flow.context import Services
 
 
 def test_edit_then_approve_records_edited_with_diff(svc: Services, submit: Callable) -> None:
@@ -17,11 +17,14 @@ def test_edit_then_approve_records_edited_with_diff(svc: Services, submit: Calla
     new = {**p.payload, "amount": 150, "memo": None}
     new.pop("memo")
     out = edit(svc, proposal_id=p.id, user="U0BOB", payload=new, version=p.version)
-    assert out.proposal.version == 2 and out.proposal.edited
+    assert out.proposal.version == 2
+    assert out.proposal.edited
     assert {d["path"]: d["change"] for d in out.proposal.diff} == {"amount": "changed", "memo": "removed"}
     done = decide.approve(svc, proposal_id=p.id, user="U0ALICE", version=2)
-    assert done.proposal.status == "approved" and done.proposal.edited
-    assert done.proposal.payload["amount"] == 150 and done.proposal.original_payload["amount"] == 120
+    assert done.proposal.status == "approved"
+    assert done.proposal.edited
+    assert done.proposal.payload["amount"] == 150
+    assert done.proposal.original_payload["amount"] == 120
 
 
 def test_invalid_edit_reports_each_field(svc: Services, submit: Callable) -> None:
@@ -34,7 +37,8 @@ def test_invalid_edit_reports_each_field(svc: Services, submit: Callable) -> Non
 def test_edit_over_threshold_needs_the_larger_quorum(svc: Services, submit: Callable) -> None:
     p = submit()
     out = edit(svc, proposal_id=p.id, user="U0BOB", payload={**p.payload, "amount": 2000}, version=p.version)
-    assert out.proposal.required_approvals == 2 and out.proposal.reason == "over 1000"
+    assert out.proposal.required_approvals == 2
+    assert out.proposal.reason == "over 1000"
     assert decide.approve(svc, proposal_id=p.id, user="U0ALICE").proposal.status == "pending"
 
 
@@ -49,7 +53,8 @@ def test_approvals_of_an_older_version_do_not_count(svc: Services, submit: Calla
     decide.approve(svc, proposal_id=p.id, user="U0ALICE")
     edit(svc, proposal_id=p.id, user="U0CAROL", payload={"to": "a@example.com", "amount": 4000}, version=1)
     out = decide.approve(svc, proposal_id=p.id, user="U0BOB")
-    assert out.message == "1 of 2 approvals" and out.proposal.status == "pending"
+    assert out.message == "1 of 2 approvals"
+    assert out.proposal.status == "pending"
 
 
 def test_edit_that_fixes_problems_unlocks_approval(svc: Services, submit: Callable) -> None:

@@ -21,7 +21,8 @@ def _state(svc: Services, pid: str) -> tuple[str, int, str | None]:
 
 
 def test_approved_action_is_executed_once_with_the_proposal_id_as_key(
-        svc: Services, submit: Callable, receiver: WebhookReceiver) -> None:
+    svc: Services, submit: Callable, receiver: WebhookReceiver
+) -> None:
     p = submit()
     decide.approve(svc, proposal_id=p.id, user="U0ALICE")
     sweep(svc)
@@ -29,7 +30,8 @@ def test_approved_action_is_executed_once_with_the_proposal_id_as_key(
     assert len(receiver.deliveries) == 1
     hit = receiver.deliveries[0]
     assert hit.error is None, hit.error  # signature verified by the receiver
-    assert hit.headers["idempotency-key"] == p.id and hit.json["payload"] == p.payload
+    assert hit.headers["idempotency-key"] == p.id
+    assert hit.json["payload"] == p.payload
     assert _state(svc, p.id)[0] == "succeeded"
 
 
@@ -41,7 +43,8 @@ def test_auto_route_executes_without_a_human(svc: Services, submit: Callable, re
 
 
 def test_retryable_failures_back_off_then_succeed_with_the_same_key(
-        svc: Services, submit: Callable, receiver: WebhookReceiver, clock: FakeClock) -> None:
+    svc: Services, submit: Callable, receiver: WebhookReceiver, clock: FakeClock
+) -> None:
     receiver.script(503, 503)
     p = submit(payload={"to": "a@example.com", "amount": 3})
     sweep(svc)
@@ -57,15 +60,19 @@ def test_retryable_failures_back_off_then_succeed_with_the_same_key(
 
 
 def test_permanent_failure_is_recorded_and_posted_for_humans(
-        svc: Services, submit: Callable, receiver: WebhookReceiver) -> None:
+    svc: Services, submit: Callable, receiver: WebhookReceiver
+) -> None:
     receiver.script(Reply(422, {"error": "unknown account"}))
     p = submit(payload={"to": "a@example.com", "amount": 3})
     sweep(svc)
     status, attempts, error = _state(svc, p.id)
-    assert (status, attempts) == ("failed", 1) and "unknown account" in error
+    assert (status, attempts) == ("failed", 1)
+    assert "unknown account" in error
     with session_scope(svc.engine) as s:
         notes = [w.data for w in due.for_proposal(session=s, proposal_id=p.id, kind="slack_note")]
-    assert notes and notes[0]["kind"] == "execution_failed" and notes[0]["owner"] == "U0OWNER"
+    assert notes
+    assert notes[0]["kind"] == "execution_failed"
+    assert notes[0]["owner"] == "U0OWNER"
 
 
 def test_retries_are_capped(svc: Services, submit: Callable, receiver: WebhookReceiver, clock: FakeClock) -> None:
@@ -79,7 +86,8 @@ def test_retries_are_capped(svc: Services, submit: Callable, receiver: WebhookRe
 
 
 def test_crash_mid_execution_is_retried_after_the_lease_with_the_same_key(
-        svc: Services, submit: Callable, receiver: WebhookReceiver, clock: FakeClock) -> None:
+    svc: Services, submit: Callable, receiver: WebhookReceiver, clock: FakeClock
+) -> None:
     p = submit(payload={"to": "a@example.com", "amount": 3})
     with session_scope(svc.engine) as s:  # a replica claims the item, then dies before doing anything
         claimed = due.claim(session=s, owner="dead-replica", now=clock.now(), lease=timedelta(minutes=5), limit=10)
@@ -88,5 +96,6 @@ def test_crash_mid_execution_is_retried_after_the_lease_with_the_same_key(
     assert receiver.deliveries == []  # the lease still holds
     clock.advance(minutes=6)
     sweep(svc)
-    assert len(receiver.deliveries) == 1 and receiver.deliveries[0].headers["idempotency-key"] == p.id
+    assert len(receiver.deliveries) == 1
+    assert receiver.deliveries[0].headers["idempotency-key"] == p.id
     assert _state(svc, p.id)[0] == "succeeded"

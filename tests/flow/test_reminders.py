@@ -13,8 +13,8 @@ from bot.clock import FakeClock
 from bot.errors import NotAuthorized
 from bot.flow import decide
 from bot.flow.agents import hash_token
-from bot.flow.ports import NotifyError
 from bot.flow.context import Services
+from bot.flow.ports import NotifyError
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
@@ -63,7 +63,8 @@ def _row(svc: Services, pid: str) -> Proposal:
 
 
 def test_reminders_repeat_up_to_the_cap_naming_who_has_not_approved(
-        svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock) -> None:
+    svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock
+) -> None:
     p = submit(payload=BIG)
     decide.approve(svc, proposal_id=p.id, user="U0ALICE")  # one of the two approvals needed
     sweep(svc)
@@ -79,21 +80,25 @@ def test_reminders_repeat_up_to_the_cap_naming_who_has_not_approved(
     assert [n.data["n"] for n in notifier.notes_of("reminder")] == [1, 2]
     clock.advance(minutes=45)  # past the cap of 2 (the first escalation is only due at 2 h)
     sweep(svc)
-    assert len(notifier.notes_of("reminder")) == 2 and _row(svc, p.id).reminders_sent == 2
+    assert len(notifier.notes_of("reminder")) == 2
+    assert _row(svc, p.id).reminders_sent == 2
 
 
-def test_no_reminder_once_decided(svc: Services, submit: Callable, notifier: RecordingNotifier,
-                                  clock: FakeClock) -> None:
+def test_no_reminder_once_decided(
+    svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock
+) -> None:
     p = submit()
     decide.reject(svc, proposal_id=p.id, user="U0BOB", reason="wrong account")
     clock.advance(hours=30)
     sweep(svc)
-    assert notifier.notes_of("reminder") == [] and notifier.notes_of("escalated") == []
+    assert notifier.notes_of("reminder") == []
+    assert notifier.notes_of("escalated") == []
     assert _row(svc, p.id).status == "rejected"  # not expired: the decision stands
 
 
 def test_escalation_chain_mentions_each_step_and_lets_it_decide(
-        svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock) -> None:
+    svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock
+) -> None:
     p = submit()
     sweep(svc)
     clock.advance(hours=2)
@@ -124,13 +129,15 @@ def ops(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Services]:
 
 
 def test_escalation_to_a_group_lets_its_members_decide_and_cap_zero_means_no_reminder(
-        ops: Services, clock: FakeClock) -> None:
+    ops: Services, clock: FakeClock
+) -> None:
     from bot.flow import intake
     from bot.flow.agents import AgentIdentity
     from bot.flow.requests import ProposalRequest
 
-    req = ProposalRequest.model_validate({"workflow": "ops", "action": "restart", "summary": "Restart api",
-                                          "payload": {"service": "api"}})
+    req = ProposalRequest.model_validate(
+        {"workflow": "ops", "action": "restart", "summary": "Restart api", "payload": {"service": "api"}}
+    )
     p, _ = intake.submit(ops, agent=AgentIdentity("agent-1", ("ops",)), req=req)
     with pytest.raises(NotAuthorized):
         decide.approve(ops, proposal_id=p.id, user="U0DAVE")
@@ -142,7 +149,8 @@ def test_escalation_to_a_group_lets_its_members_decide_and_cap_zero_means_no_rem
 
 
 def test_expiry_rejects_as_expired_updates_the_message_and_tells_the_agent(
-        svc: Services, notifier: RecordingNotifier, clock: FakeClock) -> None:
+    svc: Services, notifier: RecordingNotifier, clock: FakeClock
+) -> None:
     token = add_agent(svc)
     auth = {"Authorization": f"Bearer {token}"}
     with WebhookReceiver(hash_token(token)) as hook, TestClient(create_app(services=svc, run_scheduler=False)) as api:
@@ -155,9 +163,13 @@ def test_expiry_rejects_as_expired_updates_the_message_and_tells_the_agent(
         sweep(svc)
         got = api.get(f"/api/v1/proposals/{p['id']}/wait?timeout=5", headers=auth).json()
         assert (got["status"], got["decided_by"], got["decision_reason"]) == (
-            "expired", "countersign", "no decision within 1d")
+            "expired",
+            "countersign",
+            "no decision within 1d",
+        )
         [delivery] = [d for d in hook.deliveries if d.json["event"] == "decision"]
-        assert delivery.error is None and delivery.json["proposal"]["status"] == "expired"
+        assert delivery.error is None
+        assert delivery.json["proposal"]["status"] == "expired"
     assert notifier.updates[-1].status == "expired"
     assert [n.data["reason"] for n in notifier.notes_of("expired")] == ["no decision within 1d"]
     with pytest.raises(Exception, match="already expired"):
@@ -165,7 +177,8 @@ def test_expiry_rejects_as_expired_updates_the_message_and_tells_the_agent(
 
 
 def test_slack_errors_on_a_reminder_are_retried_then_recorded_never_dropped(
-        svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock) -> None:
+    svc: Services, submit: Callable, notifier: RecordingNotifier, clock: FakeClock
+) -> None:
     p = submit()
     sweep(svc)
     notifier.fail(NotifyError("ratelimited", retryable=True, retry_after=30))
@@ -190,7 +203,8 @@ def _work(svc: Services, pid: str) -> list:
 
 
 def test_a_scheduled_step_mentions_its_own_target_even_if_an_earlier_step_never_ran(
-        svc: Services, submit: Callable, notifier: RecordingNotifier) -> None:
+    svc: Services, submit: Callable, notifier: RecordingNotifier
+) -> None:
     from bot.flow import lifecycle
 
     p = submit()

@@ -16,15 +16,31 @@ from tests.policy.helpers import SHIPPED
 
 # (workflow, action, payload, what it exercises); each payload makes every rule of its action run.
 CASES: list[tuple[str, str, Any, str]] = [
-    ("refunds", "issue_refund", {"order_id": "ORD-1", "amount": 19.99, "currency": "USD", "reason": "damaged"},
-     "3 rules, auto"),
-    ("refunds", "issue_refund", {"order_id": "ORD-2", "amount": 120, "currency": "USD", "reason": "late"},
-     "3 rules, no match"),
-    ("support-replies", "send_reply", {"to": "qa@example.com", "subject": "Re: order", "body": "Hello " * 200},
-     "2 regex rules"),
-    ("crm-updates", "upsert_contact", {"email": "ana@client.test", "stage": "lead", "first_name": "Ana",
-                                       "last_name": "Lima"}, "3 rules, map lookups"),
-]  # fmt: skip
+    (
+        "refunds",
+        "issue_refund",
+        {"order_id": "ORD-1", "amount": 19.99, "currency": "USD", "reason": "damaged"},
+        "3 rules, auto",
+    ),
+    (
+        "refunds",
+        "issue_refund",
+        {"order_id": "ORD-2", "amount": 120, "currency": "USD", "reason": "late"},
+        "3 rules, no match",
+    ),
+    (
+        "support-replies",
+        "send_reply",
+        {"to": "qa@example.com", "subject": "Re: order", "body": "Hello " * 200},
+        "2 regex rules",
+    ),
+    (
+        "crm-updates",
+        "upsert_contact",
+        {"email": "ana@client.test", "stage": "lead", "first_name": "Ana", "last_name": "Lima"},
+        "3 rules, map lookups",
+    ),
+]
 CONTEXT = {"requested_by": "U0ALICE", "agent": "bench-agent", "summary": "a proposal"}
 
 

@@ -109,7 +109,8 @@ def test_any_failure_inside_the_engine_is_a_rule_error(tmp_path: Path, error: Ba
     act = wf.action("refund")
     act.rules[2].condition.program = _Exploding(error)  # type: ignore[assignment]
     decision = evaluate(wf, act, payload={"amount": 5})
-    assert decision.route == "approve" and len(decision.errors) == 1
+    assert decision.route == "approve"
+    assert len(decision.errors) == 1
     assert decision.errors[0].startswith("rule 2 (payload.amount > 1): ")
 
 
@@ -139,7 +140,8 @@ SECRET = "customer-secret-value"
 )
 def test_rule_errors_do_not_echo_payload_values(tmp_path: Path, when: str, payload: dict[str, Any]) -> None:
     outcome = _rule2(tmp_path, when, payload)
-    assert outcome.error and not outcome.matched
+    assert outcome.error
+    assert not outcome.matched
     assert not any(value in outcome.error for value in (SECRET, "987654321", "9223372036854775807"))
 
 
@@ -164,7 +166,8 @@ def test_nesting_up_to_the_limit_is_evaluated(tmp_path: Path) -> None:
 def test_nesting_beyond_the_limit_makes_every_rule_an_error(tmp_path: Path) -> None:
     wf = _demo(tmp_path, "payload.amount > 1")
     decision = evaluate(wf, wf.action("refund"), payload={"amount": 5, "deep": _nested(MAX_DEPTH)})
-    assert decision.route == "approve" and len(decision.errors) == 3
+    assert decision.route == "approve"
+    assert len(decision.errors) == 3
     message = f"payload cannot be evaluated: it nests too deeply (more than {MAX_DEPTH} levels)"
     assert decision.errors[0].endswith(message)
 
@@ -218,7 +221,8 @@ def test_conditions_survive_copy_and_pickle(tmp_path: Path) -> None:
     wf = _demo(tmp_path, "payload.amount > 1")
     condition = wf.action("refund").rules[2].condition
     for clone in (copy.deepcopy(condition), pickle.loads(pickle.dumps(condition))):
-        assert clone == condition and clone.program is not condition.program
+        assert clone == condition
+        assert clone.program is not condition.program
         values = policy_cel.activation({"amount": 5}, {})
         assert policy_cel.run(clone, values) == (True, None)
 

@@ -56,7 +56,8 @@ def test_check_lists_every_issue_with_file_line_and_field(tmp_path: Path) -> Non
 
 def test_check_missing_directory(tmp_path: Path) -> None:
     code, lines = _run("check", "--policies", str(tmp_path / "nope"))
-    assert code == 1 and lines[0] == f"{tmp_path / 'nope'}: no such file or directory"
+    assert code == 1
+    assert lines[0] == f"{tmp_path / 'nope'}: no such file or directory"
 
 
 def test_explain_a_large_refund(tmp_path: Path) -> None:
@@ -98,7 +99,9 @@ def test_explain_uses_requested_by(tmp_path: Path) -> None:
     write(tmp_path, "demo.yaml", replaced('"payload.amount <= 20"', "\"requested_by == 'U0ALICE'\""))
     body = {"workflow": "demo", "action": "refund", "payload": {"amount": 100}, "requested_by": "U0ALICE"}
     code, lines = _run("explain", _proposal(tmp_path, body), "--policies", str(tmp_path))
-    assert code == 0 and "Route: auto" in lines and "Reason: small" in lines
+    assert code == 0
+    assert "Route: auto" in lines
+    assert "Reason: small" in lines
 
 
 @pytest.mark.parametrize(
@@ -125,13 +128,15 @@ def test_explain_refuses_bad_input_with_exit_2(tmp_path: Path, body: object, mes
 
 def test_explain_unreadable_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["explain", str(tmp_path / "absent.json"), "--policies", str(SHIPPED)])
-    assert result.exit_code == 2 and "cannot read" in result.output
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
 
 
 def test_test_runs_the_shipped_cases() -> None:
     code, lines = _run("test", "--policies", str(SHIPPED))
     assert code == 0
-    assert all(line.startswith("PASS ") for line in lines[:-1]) and len(lines) >= 13
+    assert all(line.startswith("PASS ") for line in lines[:-1])
+    assert len(lines) >= 13
     assert lines[-1].endswith("passed, 0 failed")
 
 
@@ -179,13 +184,15 @@ def test_test_reports_bad_case_files_and_orphans(tmp_path: Path) -> None:
 def test_test_with_broken_policies_prints_issues(tmp_path: Path) -> None:
     write(tmp_path, "demo.yaml", replaced("owner: U0OWNER", "owner: x"))
     code, lines = _run("test", "--policies", str(tmp_path))
-    assert code == 1 and lines[-1] == "1 issue(s) in 1 file(s)"
+    assert code == 1
+    assert lines[-1] == "1 issue(s) in 1 file(s)"
 
 
 def test_test_without_cases(tmp_path: Path) -> None:
     write(tmp_path, "demo.yaml", VALID)
     code, lines = _run("test", "--policies", str(tmp_path))
-    assert code == 0 and lines[0].startswith("No example cases found")
+    assert code == 0
+    assert lines[0].startswith("No example cases found")
 
 
 @pytest.mark.parametrize("command", ["check", "explain", "test"])
@@ -197,4 +204,6 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
 
 def test_no_arguments_shows_help() -> None:
     result = runner.invoke(app, [])
-    assert "check" in result.output and "explain" in result.output and "test" in result.output
+    assert "check" in result.output
+    assert "explain" in result.output
+    assert "test" in result.output

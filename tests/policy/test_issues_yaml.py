@@ -31,7 +31,8 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     write(tmp_path, "demo.yaml", text)
     issue = only_issue(tmp_path)
     assert issue.message.startswith("invalid YAML:")
-    assert issue.line is not None and issue.line >= line_of(text, "mode: [live")
+    assert issue.line is not None
+    assert issue.line >= line_of(text, "mode: [live")
 
 
 def test_duplicate_key_is_an_issue(tmp_path: Path) -> None:

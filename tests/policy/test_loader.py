@@ -42,16 +42,20 @@ def test_public_attributes(tmp_path: Path) -> None:
     approval = action.approval
     assert (workflow.name, workflow.owner, workflow.review_channel) == ("demo", "U0OWNER", "C0REVIEW")
     assert workflow.source_file == tmp_path / "demo.yaml"
-    assert action.name == "refund" and action.connector_type == "webhook"
+    assert action.name == "refund"
+    assert action.connector_type == "webhook"
     assert action.sensitive == ["email"]
     assert action.display == ["amount", "email", "items"]  # defaulted from the schema's properties
-    assert approval.users == ["U0ALICE", "U0BOB"] and approval.usergroups == ["S0FINANCE"]
-    assert approval.remind_after == timedelta(minutes=30) and approval.reminder_cap == 3
+    assert approval.users == ["U0ALICE", "U0BOB"]
+    assert approval.usergroups == ["S0FINANCE"]
+    assert approval.remind_after == timedelta(minutes=30)
+    assert approval.reminder_cap == 3
     assert approval.escalate == [
         EscalationStep(after=timedelta(hours=2), mention="S0FINANCE"),
         EscalationStep(after=timedelta(hours=8), mention="U0OWNER"),
     ]
-    assert approval.expire_after == timedelta(hours=24) and approval.allow_self_approval is False
+    assert approval.expire_after == timedelta(hours=24)
+    assert approval.allow_self_approval is False
     assert [rule.route for rule in action.rules] == ["deny", "approve", "auto"]
 
 
@@ -72,9 +76,14 @@ def test_defaults_for_optional_keys(tmp_path: Path) -> None:
     )
     workflow = load_policies(tmp_path).workflow("mini")
     approval = workflow.action("note").approval
-    assert workflow.mode == "live" and workflow.success_criteria == [] and workflow.action("note").rules == []
-    assert approval.required_approvals == 1 and approval.remind_after is None and approval.escalate == []
-    assert approval.expire_after == timedelta(hours=24) and approval.reminder_cap == 3
+    assert workflow.mode == "live"
+    assert workflow.success_criteria == []
+    assert workflow.action("note").rules == []
+    assert approval.required_approvals == 1
+    assert approval.remind_after is None
+    assert approval.escalate == []
+    assert approval.expire_after == timedelta(hours=24)
+    assert approval.reminder_cap == 3
     assert workflow.action("note").connector_type == "callback"
 
 
@@ -87,7 +96,8 @@ def test_handoff_defaults_to_owner_in_review_channel(tmp_path: Path) -> None:
 
 def test_explicit_handoff_is_used() -> None:
     handoff = load_policies(SHIPPED).workflow("refunds").handoff_policy()
-    assert handoff.channel == "C0FINANCE" and handoff.usergroups == ["S0FINANCE"]
+    assert handoff.channel == "C0FINANCE"
+    assert handoff.usergroups == ["S0FINANCE"]
     assert handoff.expire_after == timedelta(days=3)
 
 

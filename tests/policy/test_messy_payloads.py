@@ -22,7 +22,9 @@ json_values = st.recursive(
 )
 payloads = json_values | st.fixed_dictionaries(
     {},
-    optional={k: json_values for k in ("to", "subject", "body", "amount", "reason", "email", "stage", "current_stage")},
+    optional=dict.fromkeys(
+        ("to", "subject", "body", "amount", "reason", "email", "stage", "current_stage"), json_values
+    ),
 )
 
 
@@ -82,7 +84,8 @@ def test_deep_payload_is_never_automatic() -> None:
     payload = {"order_id": "ORD-1234", "amount": 5, "currency": "USD", "reason": "damaged", "deep": _nested(5000)}
     decision = evaluate(wf, wf.action("issue_refund"), payload=payload)
     assert decision.route == "approve"
-    assert decision.errors and "nests too deeply" in decision.errors[0]
+    assert decision.errors
+    assert "nests too deeply" in decision.errors[0]
 
 
 def test_huge_integers_compare_as_numbers() -> None:
@@ -104,4 +107,5 @@ def test_rule_errors_do_not_echo_payload_values() -> None:
     wf = POLICIES.workflow("support-replies")
     secret = "customer-secret-value"
     decision = evaluate(wf, wf.action("send_reply"), payload={"to": {"x": secret}, "body": [secret]})
-    assert decision.errors and not any(secret in error for error in decision.errors)
+    assert decision.errors
+    assert not any(secret in error for error in decision.errors)

@@ -64,12 +64,14 @@ def test_extra_keys_and_enums() -> None:
 
 def test_huge_values_give_short_messages(tmp_path: Path) -> None:
     problems = validate_payload(_refund(tmp_path), {"amount": "9" * 1_000_000})
-    assert len(problems) == 1 and len(problems[0].message) <= 300 and problems[0].message.endswith("…")
+    assert len(problems) == 1
+    assert len(problems[0].message) <= 300
+    assert problems[0].message.endswith("…")
 
 
 def test_unresolvable_ref_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     text = replaced("amount: {type: number}", "amount: {$ref: 'https://example.invalid/amount.json'}")
     problems = validate_payload(_refund(tmp_path, text), {"amount": 5})
-    assert (
-        len(problems) == 1 and problems[0].path == "" and problems[0].message.startswith("schema could not be applied")
-    )
+    assert len(problems) == 1
+    assert problems[0].path == ""
+    assert problems[0].message.startswith("schema could not be applied")

@@ -55,7 +55,8 @@ def test_rule_override_of_required_approvals(tmp_path: Path) -> None:
 def test_an_erroring_rule_does_not_match_and_blocks_auto(tmp_path: Path) -> None:
     text = replaced('"payload.amount <= 0"', '"payload.customer.vip"')
     decision = _route(_demo(tmp_path, text), {"amount": 5})
-    assert decision.route == "approve" and decision.rule_index == 2
+    assert decision.route == "approve"
+    assert decision.rule_index == 2
     assert decision.reason == "needs approval: rule 0 could not be evaluated, so rule 2 (small) may not auto-approve"
     assert decision.errors == ["rule 0 (payload.customer.vip): no such member in mapping: 'customer'"]
 
@@ -71,7 +72,8 @@ def test_an_erroring_rule_does_not_change_deny_or_approve(tmp_path: Path) -> Non
 
 def test_errors_with_no_match_say_which_rules_failed(tmp_path: Path) -> None:
     decision = _route(_demo(tmp_path), {"amount": "100"})
-    assert decision.route == "approve" and decision.rule_index is None
+    assert decision.route == "approve"
+    assert decision.rule_index is None
     assert decision.reason == f"{NO_MATCH} (rules 0, 1, 2 could not be evaluated)"
     assert decision.errors[1] == (
         "rule 1 (payload.amount > 500): "
@@ -101,7 +103,8 @@ def test_non_boolean_result_is_an_error(tmp_path: Path) -> None:
 def test_context_variables(tmp_path: Path, when: str, context: dict[str, object], matched: bool) -> None:
     wf = _demo(tmp_path, replaced('"payload.amount <= 20"', f'"{when}"'))
     decision = _route(wf, {"amount": 100}, **context)
-    assert (decision.rule_index == 2) is matched and decision.errors == []
+    assert (decision.rule_index == 2) is matched
+    assert decision.errors == []
 
 
 def test_explain_rules_evaluates_every_rule(tmp_path: Path) -> None:

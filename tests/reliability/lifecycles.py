@@ -56,10 +56,17 @@ class World:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def env(self) -> dict[str, str]:
-        return {"DATABASE_URL": self.db_url, "COUNTERSIGN_POLICIES": str(self.svc.settings.policies_dir),
-                "PAYOUT_SECRET": WEBHOOK_SECRET, "SLACK_BOT_TOKEN": "xoxb-fake", "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": self.slack.api_url, "COUNTERSIGN_SWEEP_SECONDS": "0.2",
-                "COUNTERSIGN_LEASE_SECONDS": str(self.lease_seconds), "COUNTERSIGN_LOG_LEVEL": "INFO"}
+        return {
+            "DATABASE_URL": self.db_url,
+            "COUNTERSIGN_POLICIES": str(self.svc.settings.policies_dir),
+            "PAYOUT_SECRET": WEBHOOK_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-fake",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": self.slack.api_url,
+            "COUNTERSIGN_SWEEP_SECONDS": "0.2",
+            "COUNTERSIGN_LEASE_SECONDS": str(self.lease_seconds),
+            "COUNTERSIGN_LOG_LEVEL": "INFO",
+        }
 
     def start_replica(self) -> ServiceProcess:
         """Start one more `countersign serve` and wait until it is ready."""
@@ -83,8 +90,9 @@ class World:
                 proc.stop()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {r.log_path.name}\n{r.log_path.read_text(errors='replace')[-4000:]}"
-                         for r in self.replicas)
+        return "\n".join(
+            f"--- {r.log_path.name}\n{r.log_path.read_text(errors='replace')[-4000:]}" for r in self.replicas
+        )
 
 
 def make_world(db_url: str, tmp: Path, slack: FakeSlack, receiver: WebhookReceiver, lease_seconds: float) -> World:
@@ -95,8 +103,9 @@ def make_world(db_url: str, tmp: Path, slack: FakeSlack, receiver: WebhookReceiv
 
 def fake_slack() -> FakeSlack:
     users = {u: {"name": u.lower()} for u in PEOPLE}
-    return FakeSlack(SECRET, users=users, usergroups={"S0LEADS": ["U0DAVE"]}, channels=channels(),
-                     scopes=manifest_scopes())
+    return FakeSlack(
+        SECRET, users=users, usergroups={"S0LEADS": ["U0DAVE"]}, channels=channels(), scopes=manifest_scopes()
+    )
 
 
 @dataclass
@@ -140,8 +149,13 @@ class Workload:
 
     def _submit(self, http: httpx.Client, i: int) -> None:
         kind = self.ledger.kinds[i]
-        body = {"workflow": "payouts", "action": "send", "summary": f"Pay vendor {tag(i)}",
-                "idempotency_key": f"life-{i}", "payload": {"to": f"v{i}@example.com", "amount": AMOUNT[kind]}}
+        body = {
+            "workflow": "payouts",
+            "action": "send",
+            "summary": f"Pay vendor {tag(i)}",
+            "idempotency_key": f"life-{i}",
+            "payload": {"to": f"v{i}@example.com", "amount": AMOUNT[kind]},
+        }
         headers = {"Authorization": f"Bearer {self.world.token}"}
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not self._stop.is_set():
@@ -168,8 +182,11 @@ class Workload:
         while not self._stop.is_set():
             self._confirm_clicks()
             with self.ledger.lock:
-                todo = [(i, pid) for i, pid in self.ledger.accepted.items()
-                        if self.ledger.kinds[i] != "auto" and pid not in self.ledger.confirmed]
+                todo = [
+                    (i, pid)
+                    for i, pid in self.ledger.accepted.items()
+                    if self.ledger.kinds[i] != "auto" and pid not in self.ledger.confirmed
+                ]
                 all_in = len(self.ledger.accepted) == self.n
             if all_in and not todo:
                 return
@@ -217,19 +234,28 @@ class Workload:
 
     def _approvable_message(self, i: int) -> Message | None:
         for msg in self.world.slack.find_messages(tag(i), channel=CHANNEL):
-            if msg.thread_ts is None and any(el.get("action_id") == "cs_approve" for b in msg.blocks
-                                             if b.get("type") == "actions" for el in b.get("elements", [])):
+            if msg.thread_ts is None and any(
+                el.get("action_id") == "cs_approve"
+                for b in msg.blocks
+                if b.get("type") == "actions"
+                for el in b.get("elements", [])
+            ):
                 return msg
         return None
 
     def _shown_approved(self, i: int) -> bool:
-        return any(m.thread_ts is None and m.text.startswith("Approved ·")
-                   for m in self.world.slack.find_messages(tag(i), channel=CHANNEL))
+        return any(
+            m.thread_ts is None and m.text.startswith("Approved ·")
+            for m in self.world.slack.find_messages(tag(i), channel=CHANNEL)
+        )
 
     def _confirm_clicks(self) -> None:
         """A click is confirmed when the person was told the outcome (the ephemeral answer through response_url)."""
-        answers = {c.args["id"]: str((c.args.get("body") or {}).get("text") or "")
-                   for c in self.world.slack.calls("response_url") if c.status == 200}
+        answers = {
+            c.args["id"]: str((c.args.get("body") or {}).get("text") or "")
+            for c in self.world.slack.calls("response_url")
+            if c.status == 200
+        }
         for pid, (_, rid) in list(self._clicked.items()):
             text = answers.get(rid, "")
             if text.startswith("✅ Approved") or "already approved by" in text:
@@ -237,12 +263,21 @@ class Workload:
                     self.ledger.confirmed.setdefault(pid, ("approved", "U0ALICE"))
 
     # ---- the run
-    def run(self, *, kills: int, restart: bool, victim: Callable[[World], ServiceProcess], timeout: float,
-            window: tuple[float, float] = (0.05, 1.0)) -> None:
+    def run(
+        self,
+        *,
+        kills: int,
+        restart: bool,
+        victim: Callable[[World], ServiceProcess],
+        timeout: float,
+        window: tuple[float, float] = (0.05, 1.0),
+    ) -> None:
         """Load the replicas and kill -9 one at random moments `kills` times (restarting it when `restart`), within
         `window` (fractions of the time the load takes)."""
-        threads = [threading.Thread(target=self._guard(t), daemon=True, name=t.__name__)
-                   for t in (self._submitter, self._submitter, self._decider)]
+        threads = [
+            threading.Thread(target=self._guard(t), daemon=True, name=t.__name__)
+            for t in (self._submitter, self._submitter, self._decider)
+        ]
         for t in threads:
             t.start()
         deadline = time.monotonic() + timeout
@@ -256,8 +291,14 @@ class Workload:
             self._stop.set()
             self.driver.close()
 
-    def _killer(self, kills: int, restart: bool, victim: Callable[[World], ServiceProcess], deadline: float,
-                window: tuple[float, float]) -> None:
+    def _killer(
+        self,
+        kills: int,
+        restart: bool,
+        victim: Callable[[World], ServiceProcess],
+        deadline: float,
+        window: tuple[float, float],
+    ) -> None:
         # Random moments spread over the time the load takes (restarts included), so kills land in every phase of
         # the lifecycles: intake, posting, deciding, executing, updating.
         span = self.n * self.pace / 2 + 2.0
@@ -290,22 +331,31 @@ class Workload:
 
     def progress(self) -> str:
         with self.ledger.lock:
-            waiting = [(i, pid) for i, pid in self.ledger.accepted.items()
-                       if self.ledger.kinds[i] != "auto" and pid not in self.ledger.confirmed]
-            head = (f"accepted {len(self.ledger.accepted)}/{self.n}, confirmed {len(self.ledger.confirmed)}, "
-                    f"kills {self.ledger.kills}, errors {self._errors}")
+            waiting = [
+                (i, pid)
+                for i, pid in self.ledger.accepted.items()
+                if self.ledger.kinds[i] != "auto" and pid not in self.ledger.confirmed
+            ]
+            head = (
+                f"accepted {len(self.ledger.accepted)}/{self.n}, confirmed {len(self.ledger.confirmed)}, "
+                f"kills {self.ledger.kills}, errors {self._errors}"
+            )
         ps = rows(self.world.svc)
         answers = {c.args["id"]: (c.args.get("body") or {}).get("text") for c in self.world.slack.calls("response_url")}
         lines = [head]
         for i, pid in waiting[:5]:
             p = ps.get(pid)
             with read_scope(self.world.svc.engine) as s:
-                work = [(w.kind, w.state, w.attempts, w.lease_owner, w.last_error) for w in
-                        s.exec(select(DueWork).where(DueWork.proposal_id == pid)).all()]
+                work = [
+                    (w.kind, w.state, w.attempts, w.lease_owner, w.last_error)
+                    for w in s.exec(select(DueWork).where(DueWork.proposal_id == pid)).all()
+                ]
             click = self._clicked.get(pid)
-            lines.append(f"  {i} {self.ledger.kinds[i]} {pid} db={p and (p.status, p.slack_ts)} "
-                         f"msgs={[(m.ts, m.text[:40]) for m in self.world.slack.find_messages(tag(i))]} "
-                         f"click={click} answer={click and answers.get(click[1])} work={work}")
+            lines.append(
+                f"  {i} {self.ledger.kinds[i]} {pid} db={p and (p.status, p.slack_ts)} "
+                f"msgs={[(m.ts, m.text[:40]) for m in self.world.slack.find_messages(tag(i))]} "
+                f"click={click} answer={click and answers.get(click[1])} work={work}"
+            )
         return "\n".join(lines) + "\n" + self.world.logs()
 
 
@@ -320,8 +370,9 @@ def rows(svc: Services) -> dict[str, Proposal]:
 def open_side_effects(svc: Services) -> list[DueWork]:
     """Side-effect work not finished yet (pending) or given up (dead)."""
     with read_scope(svc.engine) as s:
-        return list(s.exec(select(DueWork).where(col(DueWork.kind).in_(SIDE_EFFECT_KINDS),
-                                                 col(DueWork.state) != "done")).all())
+        return list(
+            s.exec(select(DueWork).where(col(DueWork.kind).in_(SIDE_EFFECT_KINDS), col(DueWork.state) != "done")).all()
+        )
 
 
 def settled(world: World, ledger: Ledger) -> bool:
@@ -344,8 +395,11 @@ def wait_settled(world: World, ledger: Ledger, timeout: float) -> None:
             return
         time.sleep(0.25)
     ps = rows(world.svc)
-    stuck = [(p.id, p.status, p.execution_status) for p in ps.values()
-             if p.status not in FINAL or (p.status != "rejected" and p.execution_status != "succeeded")]
+    stuck = [
+        (p.id, p.status, p.execution_status)
+        for p in ps.values()
+        if p.status not in FINAL or (p.status != "rejected" and p.execution_status != "succeeded")
+    ]
     work = [(w.kind, w.state, w.attempts, w.last_error) for w in open_side_effects(world.svc)]
     raise AssertionError(f"not settled after {timeout}s: stuck {stuck[:10]}, open work {work[:10]}\n{world.logs()}")
 
@@ -366,8 +420,10 @@ class Duplicates:
         def extra(d: dict[str, int]) -> int:
             return sum(n - 1 for n in d.values())
 
-        return (f"{extra(self.posts)} message(s), {extra(self.notes)} thread note(s), "
-                f"{extra(self.deliveries)} webhook call(s) repeated")
+        return (
+            f"{extra(self.posts)} message(s), {extra(self.notes)} thread note(s), "
+            f"{extra(self.deliveries)} webhook call(s) repeated"
+        )
 
 
 def check_invariants(world: World, ledger: Ledger) -> Duplicates:
@@ -376,7 +432,8 @@ def check_invariants(world: World, ledger: Ledger) -> Duplicates:
     # No accepted proposal lost, and exactly one proposal per lifecycle (agent retries reused their key).
     assert set(ledger.accepted.values()) <= set(ps), "an accepted proposal is missing from the database"
     by_key = Counter(p.idempotency_key for p in ps.values())
-    assert len(ps) == len(ledger.accepted) and set(by_key.values()) == {1}
+    assert len(ps) == len(ledger.accepted)
+    assert set(by_key.values()) == {1}
     # No decision lost: every decision the decider was told about is the stored one.
     for pid, (status, by) in ledger.confirmed.items():
         assert (ps[pid].status, ps[pid].decided_by) == (status, by), pid
@@ -398,8 +455,11 @@ def check_invariants(world: World, ledger: Ledger) -> Duplicates:
     # The audit chain survived every kill intact.
     with read_scope(world.svc.engine) as s:
         assert list(audit.verify(session=s)) == []
-    return Duplicates(posts={k: v for k, v in posts.items() if v > 1}, notes={k: v for k, v in notes.items() if v > 1},
-                      deliveries={k: v for k, v in keys.items() if v > 1})
+    return Duplicates(
+        posts={k: v for k, v in posts.items() if v > 1},
+        notes={k: v for k, v in notes.items() if v > 1},
+        deliveries={k: v for k, v in keys.items() if v > 1},
+    )
 
 
 def _slack_counts(world: World, ledger: Ledger, ps: dict[str, Proposal]) -> tuple[Counter[str], Counter[str]]:

@@ -25,8 +25,10 @@ def _bindir() -> Path:
         return Path(found).parent
     versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if not versions:
-        raise AssertionError("PostgreSQL's initdb is required for the database-fault test and was not found "
-                             "(install postgresql, as the other PostgreSQL tests need anyway)")
+        raise AssertionError(
+            "PostgreSQL's initdb is required for the database-fault test and was not found "
+            "(install postgresql, as the other PostgreSQL tests need anyway)"
+        )
     return Path(versions[-1]).parent
 
 
@@ -74,8 +76,9 @@ class PostgresServer:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if self.running():
                 self.stop("immediate")

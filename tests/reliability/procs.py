@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,16 +17,20 @@ from tests.reliability.procs import ServiceProcess, wait_until
 
 
 def test_killed_mid_execution_retries_with_the_same_idempotency_key(
-        db_url: str, tmp_path: Path, receiver: WebhookReceiver) -> None:
+    db_url: str, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     clock = FakeClock(datetime.now(UTC))  # the restarted replica below jumps past the dead one's lease
     policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
     svc = make_services(db_url, policies, clock=clock)
     receiver.script(Reply(delay=60))  # the first delivery hangs: the replica is mid-call when it dies
-    p, _ = intake.submit(svc, agent=AGENT, req=ProposalRequest.model_validate(
-        proposal(payload={"to": "a@example.com", "amount": 4})))
+    p, _ = intake.submit(
+        svc, agent=AGENT, req=ProposalRequest.model_validate(proposal(payload={"to": "a@example.com", "amount": 4}))
+    )
 
-    replica = ServiceProcess({"DATABASE_URL": db_url, "COUNTERSIGN_POLICIES": str(policies),
-                              "PAYOUT_SECRET": WEBHOOK_SECRET}, tmp_path / "replica.log")
+    replica = ServiceProcess(
+        {"DATABASE_URL": db_url, "COUNTERSIGN_POLICIES": str(policies), "PAYOUT_SECRET": WEBHOOK_SECRET},
+        tmp_path / "replica.log",
+    )
     try:
         wait_until(lambda: len(receiver.deliveries) == 1, what="the first delivery")
     finally:

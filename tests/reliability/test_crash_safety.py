@@ -37,6 +37,8 @@ def test_kill9_during_lifecycles_loses_nothing(db_url: str, tmp_path: Path, rece
     ledger = load.ledger
     # Each kill interrupts at most the one side effect its sweep had in flight: only those may repeat.
     assert dups.total <= ledger.kills, dups
-    print(f"\n{db_url.split(':')[0]}: {LIFECYCLES} lifecycles, {ledger.kills} kills, {ledger.clicks} signed clicks, "
-          f"{len(ledger.confirmed)} decisions confirmed, {ledger.intake_retries} intake retries; after kills: {dups}; "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"\n{db_url.split(':')[0]}: {LIFECYCLES} lifecycles, {ledger.kills} kills, {ledger.clicks} signed clicks, "
+        f"{len(ledger.confirmed)} decisions confirmed, {ledger.intake_retries} intake retries; after kills: {dups}; "
+        f"{time.monotonic() - started:.0f} s"
+    )

@@ -19,8 +19,8 @@ from sqlmodel import select
 from bot.store.db import read_scope
 from bot.store.models import Proposal
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, write_policies
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.fakes.ports import free_port
+from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.reliability.pgserver import PostgresServer
 from tests.reliability.procs import ServiceProcess, wait_until
 
@@ -45,9 +45,15 @@ def test_database_down_then_back(postgres: PostgresServer, tmp_path: Path, recei
     policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
     svc = make_services(postgres.url, policies)
     token = add_agent(svc)
-    replica = ServiceProcess({"DATABASE_URL": postgres.url, "COUNTERSIGN_POLICIES": str(policies),
-                              "PAYOUT_SECRET": WEBHOOK_SECRET, "COUNTERSIGN_LEASE_SECONDS": "2"},
-                             tmp_path / "replica.log")
+    replica = ServiceProcess(
+        {
+            "DATABASE_URL": postgres.url,
+            "COUNTERSIGN_POLICIES": str(policies),
+            "PAYOUT_SECRET": WEBHOOK_SECRET,
+            "COUNTERSIGN_LEASE_SECONDS": "2",
+        },
+        tmp_path / "replica.log",
+    )
     http = httpx.Client(base_url=replica.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
     try:
         replica.wait_ready()
@@ -60,17 +66,22 @@ def test_database_down_then_back(postgres: PostgresServer, tmp_path: Path, recei
         wait_until(lambda: len(receiver.deliveries) == 2, what="the execution in flight")
         postgres.stop()
 
-        answers = [_timed(http, "POST", "/api/v1/proposals", json=proposal()),
-                   _timed(http, "GET", f"/api/v1/proposals/{caught.json()['id']}"),
-                   _timed(http, "POST", "/api/v1/handoffs", json={"workflow": "payouts", "summary": "help"}),
-                   _timed(http, "POST", "/api/v1/proposals", json=proposal())]
+        answers = [
+            _timed(http, "POST", "/api/v1/proposals", json=proposal()),
+            _timed(http, "GET", f"/api/v1/proposals/{caught.json()['id']}"),
+            _timed(http, "POST", "/api/v1/handoffs", json={"workflow": "payouts", "summary": "help"}),
+            _timed(http, "POST", "/api/v1/proposals", json=proposal()),
+        ]
         for response, seconds in answers:
             assert response.status_code == 503, response.text
-            assert response.headers["Retry-After"] == "5" and response.json()["code"] == "DatabaseUnavailable"
+            assert response.headers["Retry-After"] == "5"
+            assert response.json()["code"] == "DatabaseUnavailable"
             assert seconds < QUICK, f"took {seconds:.1f}s while the database was down"
         ready, seconds = _timed(http, "GET", "/readyz")
-        assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("unreachable")
-        assert seconds < QUICK and http.get("/healthz").status_code == 200
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unreachable")
+        assert seconds < QUICK
+        assert http.get("/healthz").status_code == 200
         time.sleep(2.5)  # a few sweeps fail meanwhile; the process must keep going
         assert replica.proc.poll() is None
 
@@ -124,5 +135,6 @@ def test_a_503_is_a_clean_answer_and_keeps_the_connection(tmp_path: Path) -> Non
     svc.engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")
     client = TestClient(create_app(services=svc, run_scheduler=False), raise_server_exceptions=True)  # no lifespan
     r = client.post("/api/v1/proposals", json=proposal(), headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 503 and r.headers["Retry-After"] == "5"  # and nothing was re-raised
+    assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"
     svc.engine.dispose()

@@ -34,14 +34,16 @@ LIFECYCLES = scaled(1000, 40)
 
 def _owners(world: World) -> set[str]:
     with read_scope(world.svc.engine) as s:
-        rows = s.exec(select(DueWork.lease_owner).where(col(DueWork.kind).in_(SIDE_EFFECT_KINDS),
-                                                        col(DueWork.state) == "done")).all()
+        rows = s.exec(
+            select(DueWork.lease_owner).where(col(DueWork.kind).in_(SIDE_EFFECT_KINDS), col(DueWork.state) == "done")
+        ).all()
     return {o for o in rows if o}
 
 
 @pytest.mark.slow
 def test_two_replicas_one_killed_lose_nothing_and_do_nothing_twice(
-        pg_url: str, tmp_path: Path, receiver: WebhookReceiver) -> None:
+    pg_url: str, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     started = time.monotonic()
     victims: list[str] = []
 
@@ -57,16 +59,24 @@ def test_two_replicas_one_killed_lose_nothing_and_do_nothing_twice(
             first, second = world.start_replica(), world.start_replica()
             names = {f"{socket.gethostname()}:{r.proc.pid}" for r in (first, second)}
             load = Workload(world, LIFECYCLES, seed=11, pace_seconds=0.05)
-            load.run(kills=1, restart=False, victim=kill_one, timeout=60 + LIFECYCLES * 0.5,  # type: ignore[arg-type]
-                     window=(0.3, 0.7))  # mid-run: both replicas have done work by then, and much is left
+            load.run(
+                kills=1,
+                restart=False,
+                victim=kill_one,
+                timeout=60 + LIFECYCLES * 0.5,  # type: ignore[arg-type]
+                window=(0.3, 0.7),
+            )  # mid-run: both replicas have done work by then, and much is left
             wait_settled(world, load.ledger, timeout=60)
             dups = check_invariants(world, load.ledger)
             owners = _owners(world)
         finally:
             world.stop_all()
             world.svc.engine.dispose()
-    assert load.ledger.kills == 1 and len(victims) == 1
+    assert load.ledger.kills == 1
+    assert len(victims) == 1
     assert owners == names  # both replicas did due work (the victim before it died)
     assert dups.total <= 1, dups  # only what the dead replica had in flight may have been repeated
-    print(f"\n2 replicas on PostgreSQL: {LIFECYCLES} lifecycles, 1 killed, {load.ledger.clicks} signed clicks, "
-          f"{load.ledger.intake_retries} intake retries; after the kill: {dups}; {time.monotonic() - started:.0f} s")
+    print(
+        f"\n2 replicas on PostgreSQL: {LIFECYCLES} lifecycles, 1 killed, {load.ledger.clicks} signed clicks, "
+        f"{load.ledger.intake_retries} intake retries; after the kill: {dups}; {time.monotonic() - started:.0f} s"
+    )

@@ -16,8 +16,11 @@ from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # (text in policies/*.yaml, its replacement): the example connectors' fixed ports become free ones
-SWAPS = [("localhost:8091", "localhost:{webhook}"), ("port: 1025", "port: {smtp}"),
-         ("localhost:8090", "localhost:{crm}")]
+SWAPS = [
+    ("localhost:8091", "localhost:{webhook}"),
+    ("port: 1025", "port: {smtp}"),
+    ("localhost:8090", "localhost:{crm}"),
+]
 
 
 def example_policies(directory: Path, *, keep_ports: bool = False) -> dict[str, int]:

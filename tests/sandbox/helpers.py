@@ -39,8 +39,13 @@ def button(msg: dict[str, Any], label: str) -> dict[str, Any]:
     for b in msg["blocks"]:
         for el in b.get("elements", []) if b["type"] == "actions" else []:
             if el["text"]["text"] == label:
-                return {"channel": msg["channel"], "ts": msg["ts"], "action_id": el["action_id"],
-                        "block_id": b["block_id"], "value": el.get("value")}
+                return {
+                    "channel": msg["channel"],
+                    "ts": msg["ts"],
+                    "action_id": el["action_id"],
+                    "block_id": b["block_id"],
+                    "value": el.get("value"),
+                }
     raise AssertionError(f"no button {label!r}; has {buttons(msg)}")
 
 

@@ -23,8 +23,16 @@ from tests.sandbox.helpers import find_message, state
 
 CHROMIUM = Path("/usr/bin/chromium")
 EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 HOSTILE = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> & <!channel>'
 
 
@@ -33,11 +41,19 @@ def _apt_install(*packages: str) -> None:
     with open("/tmp/countersign-apt.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            done = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
             if done.returncode != 0:
-                pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}); the browser test needs {packages}:\n"
-                            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}", pytrace=False)
+                pytest.fail(
+                    f"{' '.join(cmd)} failed ({done.returncode}); the browser test needs {packages}:\n"
+                    f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}",
+                    pytrace=False,
+                )
 
 
 @pytest.fixture(scope="session")
@@ -69,15 +85,21 @@ def message_selector(api: httpx.Client, text: str) -> str:
 
 
 def propose_hostile_summary(sandbox: Sandbox) -> None:
-    body: dict[str, Any] = {"workflow": "refunds", "action": "issue_refund", "summary": f"Refund ORD-31337 {HOSTILE}",
-                            "payload": {"order_id": "ORD-31337", "amount": 75, "currency": "USD", "reason": "late"}}
-    r = httpx.post(f"{sandbox.api_url}/api/v1/proposals", json=body,
-                   headers={"Authorization": f"Bearer {sandbox.agent_token}"})  # fmt: skip
+    body: dict[str, Any] = {
+        "workflow": "refunds",
+        "action": "issue_refund",
+        "summary": f"Refund ORD-31337 {HOSTILE}",
+        "payload": {"order_id": "ORD-31337", "amount": 75, "currency": "USD", "reason": "late"},
+    }
+    r = httpx.post(
+        f"{sandbox.api_url}/api/v1/proposals", json=body, headers={"Authorization": f"Bearer {sandbox.agent_token}"}
+    )
     assert r.status_code == 201, r.text
 
 
-def test_approve_then_edit_in_a_real_browser(sandbox: Sandbox, page: httpx.Client,
-                                             browser_page: tuple[Page, list[str]], tmp_path: Path) -> None:  # fmt: skip
+def test_approve_then_edit_in_a_real_browser(
+    sandbox: Sandbox, page: httpx.Client, browser_page: tuple[Page, list[str]], tmp_path: Path
+) -> None:
     tab, errors = browser_page
     propose_hostile_summary(sandbox)
     one_approver = message_selector(page, "ORD-20331")
@@ -122,7 +144,7 @@ def test_approve_then_edit_in_a_real_browser(sandbox: Sandbox, page: httpx.Clien
     expect(tab.locator(hostile)).to_contain_text('<img src=x onerror="window.__pwned=1">')
     expect(tab.locator(hostile)).to_contain_text("<!channel>")
     assert tab.evaluate("() => window.__pwned") is None
-    assert tab.locator(f'{hostile} img, {hostile} script').count() == 0
+    assert tab.locator(f"{hostile} img, {hostile} script").count() == 0
     assert errors == []
 
 

@@ -24,8 +24,20 @@ def test_help_explains_what_runs() -> None:
 
 def test_starts_prints_where_to_click_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     example_policies(tmp_path / "policies")
-    cmd = [sys.executable, "-c", "from bot.cli import main; main()", "sandbox", "--port", "0", "--api-port", "0",
-           "--data", str(tmp_path / "data"), "--policies", str(tmp_path / "policies")]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from bot.cli import main; main()",
+        "sandbox",
+        "--port",
+        "0",
+        "--api-port",
+        "0",
+        "--data",
+        str(tmp_path / "data"),
+        "--policies",
+        str(tmp_path / "policies"),
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     try:
@@ -38,7 +50,8 @@ def test_starts_prints_where_to_click_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         text = "".join(lines)
         url = re.search(r"Open (http://127\.0\.0\.1:\d+)", text)
         assert url, text + proc.stderr.read()  # type: ignore[union-attr]
-        assert "Countersign service: http://127.0.0.1:" in text and "webhook stand-in" in text
+        assert "Countersign service: http://127.0.0.1:" in text
+        assert "webhook stand-in" in text
         assert httpx.get(url.group(1) + "/").status_code == 200
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)

@@ -31,16 +31,21 @@ actions:
 def test_example_policies_name_three_local_stand_ins() -> None:
     targets = local_targets(load_policies(ROOT / "policies"))
     assert [(t.kind, t.port, t.env) for t in targets] == [
-        ("smtp", 1025, []), ("crm", 8090, ["CRM_TOKEN"]), ("webhook", 8091, ["REFUND_WEBHOOK_SECRET"])]
+        ("smtp", 1025, []),
+        ("crm", 8090, ["CRM_TOKEN"]),
+        ("webhook", 8091, ["REFUND_WEBHOOK_SECRET"]),
+    ]
     crm = targets[1]
-    assert crm.crm_required == ["email"] and "lead" in crm.crm_options["lifecyclestage"]
+    assert crm.crm_required == ["email"]
+    assert "lead" in crm.crm_options["lifecyclestage"]
 
 
 def test_any_policy_gets_people_groups_and_channels(tmp_path: Path) -> None:
     (tmp_path / "ops.yaml").write_text(OTHER_POLICY.format(url="https://ops.example.com/hook"))
     policies = load_policies(tmp_path)
     seed = seed_workspace(policies)
-    assert {"U0ZED", "U0ALICE", "U0BOSS"} <= set(seed.users) and seed.users["U0ALICE"]["real_name"] == "Alice"
+    assert {"U0ZED", "U0ALICE", "U0BOSS"} <= set(seed.users)
+    assert seed.users["U0ALICE"]["real_name"] == "Alice"
     assert seed.usergroups["S0ONCALL"]["users"] == ["U0ALICE"]
     assert seed.usergroups["S0SRE"]["users"]  # a group with no listed member still has someone in it
     assert list(seed.channels) == ["C0OPS", "C0OPSREVIEW"]  # approval channels first, review last
@@ -61,8 +66,11 @@ def test_a_taken_port_is_one_clear_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        box = Sandbox(SandboxConfig(data_dir=tmp_path / "data", policies_dir=tmp_path / "policies", page_port=0,
-                                    api_port=port, demo=False))  # fmt: skip
+        box = Sandbox(
+            SandboxConfig(
+                data_dir=tmp_path / "data", policies_dir=tmp_path / "policies", page_port=0, api_port=port, demo=False
+            )
+        )
         with pytest.raises(SandboxError, match=rf"Countersign service on port {port}.*--api-port"):
             box.start()
 

@@ -24,8 +24,9 @@ def test_an_item_whose_lease_lapsed_in_a_slow_batch_runs_once(db_url: str, tmp_p
         for n in (1, 2, 3):
             due.enqueue(session=s, kind="probe", due_at=clock.now(), now=clock.now(), data={"n": n})
     runs: list[tuple[str, int]] = []
-    replica_b = Sweeper(replace(svc, instance="replica-b"), handlers={"probe": lambda _s, item: runs.append(
-        ("b", item.data["n"]))})
+    replica_b = Sweeper(
+        replace(svc, instance="replica-b"), handlers={"probe": lambda _s, item: runs.append(("b", item.data["n"]))}
+    )
 
     def three_minute_call(_svc: object, item: object) -> None:
         n = item.data["n"]  # type: ignore[attr-defined]
@@ -46,7 +47,8 @@ def test_an_item_whose_lease_lapsed_in_a_slow_batch_runs_once(db_url: str, tmp_p
 
 
 def test_a_long_batch_keeps_its_items_when_no_other_replica_is_around(
-        db_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    db_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
     svc = make_services(db_url, write_policies(tmp_path / "policies"), clock=clock)
     with session_scope(svc.engine) as s:
         for n in range(3):

@@ -24,7 +24,9 @@ def test_an_item_claimed_again_while_it_waits_is_held_once() -> None:
     item = SimpleNamespace(id=7, proposal_id="p7")
     first, later = datetime(2026, 11, 25, 12, 0, tzinfo=UTC), datetime(2026, 11, 25, 12, 6, tzinfo=UTC)
     waiting.add(Held(item, first, "C1"))  # type: ignore[arg-type]
-    assert waiting.reclaimed(7, later) and not waiting.reclaimed(8, later)
+    assert waiting.reclaimed(7, later)
+    assert not waiting.reclaimed(8, later)
     held, _ = waiting.take(pacer)
-    assert held is not None and held.claimed_at == later  # the new claim's lease is the one checked before it runs
+    assert held is not None
+    assert held.claimed_at == later
     assert len(waiting) == 0

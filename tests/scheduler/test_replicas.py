@@ -23,22 +23,34 @@ N = 40  # auto-approved proposals, so each is one `execute` due item delivered t
 
 
 def test_no_due_work_is_lost_or_done_twice_when_a_replica_is_killed_mid_sweep(
-        pg_url: str, tmp_path: Path, receiver: WebhookReceiver) -> None:
+    pg_url: str, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
     clock = FakeClock(datetime.now(UTC))  # this process plays the replica restarted after the crash
     policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
     svc = make_services(pg_url, policies, clock=clock)
     receiver.script(*[Reply(delay=0.1) for _ in range(2 * N)])  # each delivery takes a while: work is in flight
-    ids = [intake.submit(svc, agent=AGENT, req=ProposalRequest.model_validate(
-        proposal(payload={"to": f"p{i}@example.com", "amount": 5})))[0].id for i in range(N)]
+    ids = [
+        intake.submit(
+            svc,
+            agent=AGENT,
+            req=ProposalRequest.model_validate(proposal(payload={"to": f"p{i}@example.com", "amount": 5})),
+        )[0].id
+        for i in range(N)
+    ]
     env = {"DATABASE_URL": pg_url, "COUNTERSIGN_POLICIES": str(policies), "PAYOUT_SECRET": WEBHOOK_SECRET}
-    replicas = {f"{socket.gethostname()}:{p.proc.pid}": p
-                for p in (ServiceProcess(env, tmp_path / f"replica-{i}.log") for i in range(2))}
+    replicas = {
+        f"{socket.gethostname()}:{p.proc.pid}": p
+        for p in (ServiceProcess(env, tmp_path / f"replica-{i}.log") for i in range(2))
+    }
     try:
         wait_until(lambda: _mid_sweep(svc, replicas) is not None, timeout=25, what="a replica mid-sweep")
         victim = _mid_sweep(svc, replicas)
         replicas[victim].kill9()
-        wait_until(lambda: _open_items(svc) == _leased_pending(svc, victim), timeout=25,
-                   what="the survivor to finish everything not stuck under the dead replica's lease")
+        wait_until(
+            lambda: _open_items(svc) == _leased_pending(svc, victim),
+            timeout=25,
+            what="the survivor to finish everything not stuck under the dead replica's lease",
+        )
     finally:
         for proc in replicas.values():
             proc.stop()
@@ -79,8 +91,12 @@ def _assert_each_done_exactly_once(svc: object, ids: list[str], receiver: Webhoo
     assert {w.state for w in items} == {"done"}
     with session_scope(svc.engine) as s:  # type: ignore[attr-defined]
         rows = s.exec(select(Proposal).where(Proposal.id.in_(ids))).all()
-        recorded = Counter(e.proposal_id for e in s.exec(select(AuditEvent).where(
-            AuditEvent.action == "execution", AuditEvent.after == "succeeded")).all())
+        recorded = Counter(
+            e.proposal_id
+            for e in s.exec(
+                select(AuditEvent).where(AuditEvent.action == "execution", AuditEvent.after == "succeeded")
+            ).all()
+        )
     assert {p.execution_status for p in rows} == {"succeeded"}
     assert recorded == Counter(ids)  # each success recorded exactly once
     keys = Counter(d.headers["idempotency-key"] for d in receiver.deliveries)

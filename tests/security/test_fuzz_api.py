@@ -90,10 +90,17 @@ def _aim(case: Any, target: Target) -> None:
             case.query = {**(case.query or {}), "timeout": 0}
 
 
-OPERATIONS = [("POST", "/api/v1/proposals"), ("POST", "/api/v1/handoffs"), ("GET", "/api/v1/proposals/{proposal_id}"),
-              ("GET", "/api/v1/proposals/{proposal_id}/wait"), ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
-              ("POST", "/api/v1/proposals/{proposal_id}/result"), ("GET", "/healthz"), ("GET", "/readyz"),
-              ("GET", "/metrics")]
+OPERATIONS = [
+    ("POST", "/api/v1/proposals"),
+    ("POST", "/api/v1/handoffs"),
+    ("GET", "/api/v1/proposals/{proposal_id}"),
+    ("GET", "/api/v1/proposals/{proposal_id}/wait"),
+    ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
+    ("POST", "/api/v1/proposals/{proposal_id}/result"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+]
 
 
 def test_every_operation_of_the_openapi_document_is_fuzzed(target: Target) -> None:
@@ -104,9 +111,17 @@ def test_every_operation_of_the_openapi_document_is_fuzzed(target: Target) -> No
 # Negative mode (invalid input on purpose) for the operations that have input schemathesis can make invalid: for the
 # others (no parameters, or only a free-form string in the path) it finds nothing to generate.
 CASES = [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS] + [
-    (m, p, GenerationMode.NEGATIVE) for m, p in OPERATIONS
-    if (m, p) not in {("GET", "/api/v1/proposals/{proposal_id}"), ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
-                      ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}]
+    (m, p, GenerationMode.NEGATIVE)
+    for m, p in OPERATIONS
+    if (m, p)
+    not in {
+        ("GET", "/api/v1/proposals/{proposal_id}"),
+        ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+    }
+]
 
 
 @pytest.mark.parametrize(("method", "path", "mode"), CASES, ids=[f"{m} {p} {g.value}" for m, p, g in CASES])
@@ -116,8 +131,9 @@ def test_the_agent_api_never_answers_5xx(target: Target, method: str, path: str,
     operation = schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-              derandomize=True)
+    @settings(
+        max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+    )
     def one_request(case: Any) -> None:
         _aim(case, target)
         with capture_logs() as logs:
@@ -134,10 +150,29 @@ def test_the_agent_api_never_answers_5xx(target: Target, method: str, path: str,
 
 # ---- raw JSON text: what a schema-driven generator never sends (numbers beyond float, NaN, escapes, odd nesting)
 
-NUMBERS = st.sampled_from(["1e400", "-1e400", "NaN", "Infinity", "-0", "0.0", "1e-400", "1E+2", "0.1", "5", "5000",
-                           "123456789012345678901234567890", "-9223372036854775809"])
-STRINGS = st.one_of(st.text(max_size=40), st.sampled_from(["\\u0000", "\\ud800", "\\udfff", "\\ud83d\\ude00",
-                                                        "<!channel>", "'; DROP TABLE proposal;--", "%s%n", "\\"]))
+NUMBERS = st.sampled_from(
+    [
+        "1e400",
+        "-1e400",
+        "NaN",
+        "Infinity",
+        "-0",
+        "0.0",
+        "1e-400",
+        "1E+2",
+        "0.1",
+        "5",
+        "5000",
+        "123456789012345678901234567890",
+        "-9223372036854775809",
+    ]
+)
+STRINGS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        ["\\u0000", "\\ud800", "\\udfff", "\\ud83d\\ude00", "<!channel>", "'; DROP TABLE proposal;--", "%s%n", "\\"]
+    ),
+)
 
 
 def _string(text: str) -> str:
@@ -150,19 +185,29 @@ VALUES = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=4).map(lambda xs: "[" + ",".join(xs) + "]"),
         st.lists(st.tuples(STRINGS.map(_string), inner), max_size=4).map(
-            lambda kv: "{" + ",".join(f"{k}:{v}" for k, v in kv) + "}")),
-    max_leaves=12)
+            lambda kv: "{" + ",".join(f"{k}:{v}" for k, v in kv) + "}"
+        ),
+    ),
+    max_leaves=12,
+)
 
 
 @st.composite
 def proposal_text(draw: st.DrawFn) -> str:
     """A proposal body as JSON text: mostly the right shape, with raw values anywhere."""
-    fields = {"workflow": '"payouts"', "action": draw(st.sampled_from(['"send"', '"note"', '"nope"'])),
-              "summary": draw(st.one_of(STRINGS.map(_string), VALUES)),
-              "payload": draw(st.one_of(VALUES, st.builds(lambda to, amount: f'{{"to":{to},"amount":{amount}}}',
-                                                          STRINGS.map(_string), NUMBERS)))}
-    for name in draw(st.sets(st.sampled_from(["idempotency_key", "requested_by", "links", "thread", "callback_url",
-                                              "extra"]))):
+    fields = {
+        "workflow": '"payouts"',
+        "action": draw(st.sampled_from(['"send"', '"note"', '"nope"'])),
+        "summary": draw(st.one_of(STRINGS.map(_string), VALUES)),
+        "payload": draw(
+            st.one_of(
+                VALUES, st.builds(lambda to, amount: f'{{"to":{to},"amount":{amount}}}', STRINGS.map(_string), NUMBERS)
+            )
+        ),
+    }
+    for name in draw(
+        st.sets(st.sampled_from(["idempotency_key", "requested_by", "links", "thread", "callback_url", "extra"]))
+    ):
         fields[name] = draw(VALUES)
     return "{" + ",".join(f'"{k}":{v}' for k, v in fields.items()) + "}"
 
@@ -174,8 +219,13 @@ def test_raw_json_bodies_never_cause_a_5xx(target: Target) -> None:
     headers = {"authorization": f"Bearer {target.token}", "content-type": "application/json"}
 
     @given(body=proposal_text(), path=st.sampled_from(["/api/v1/proposals", "/api/v1/handoffs"]))
-    @settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-              derandomize=True)
+    @settings(
+        max_examples=EXAMPLES * 5,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,
+    )
     def one_request(body: str, path: str) -> None:
         with capture_logs() as logs:
             response = client.post(path, content=body.encode("utf-8", "surrogatepass"), headers=headers)

@@ -58,7 +58,8 @@ def test_timestamps_outside_five_minutes_are_refused_even_when_correctly_signed(
     body = _approve_body(rig, p["id"])
     resp = rig.driver.send_raw(body, FORM, timestamp=str(int(time.time()) + skew))  # signed with that timestamp
     rig.settle()
-    assert resp.status == 401 and rig.get(p["id"])["status"] == "pending"
+    assert resp.status == 401
+    assert rig.get(p["id"])["status"] == "pending"
 
 
 def test_timestamp_inside_the_window_is_accepted(rig: Rig) -> None:
@@ -66,7 +67,8 @@ def test_timestamp_inside_the_window_is_accepted(rig: Rig) -> None:
     body = _approve_body(rig, p["id"])
     resp = rig.driver.send_raw(body, FORM, timestamp=str(int(time.time()) - 240))
     rig.settle()
-    assert resp.status == 200 and rig.get(p["id"])["status"] == "approved"
+    assert resp.status == 200
+    assert rig.get(p["id"])["status"] == "approved"
 
 
 def test_a_replayed_click_does_not_decide_twice(rig: Rig) -> None:
@@ -77,9 +79,11 @@ def test_a_replayed_click_does_not_decide_twice(rig: Rig) -> None:
     rig.settle()
     replays = [rig.driver.send_raw(body, FORM) for _ in range(5)]
     rig.settle()
-    assert first.status == 200 and {r.status for r in replays} == {200}
+    assert first.status == 200
+    assert {r.status for r in replays} == {200}
     after = rig.get(p["id"])
-    assert after["status"] == "pending" and [a["user"] for a in after["approvals"]] == ["U0ALICE"]
+    assert after["status"] == "pending"
+    assert [a["user"] for a in after["approvals"]] == ["U0ALICE"]
     assert [a for a, who, _ in audit_events(rig.svc, p["id"]) if who == "U0ALICE"] == ["approval"]
     assert set(rig.ephemeral_texts("U0ALICE")[1:]) == {"✅ You have already approved this version."}
 
@@ -93,7 +97,8 @@ def test_a_replayed_reject_submission_does_not_decide_twice(rig: Rig) -> None:
     rig.settle()
     assert replay.status == 200
     decisions = [a for a, _, _ in audit_events(rig.svc, p["id"]) if a == "decision"]
-    assert decisions == ["decision"] and rig.get(p["id"])["decision_reason"] == "wrong account"
+    assert decisions == ["decision"]
+    assert rig.get(p["id"])["decision_reason"] == "wrong account"
 
 
 def test_event_redeliveries_and_replays_do_not_decide_twice(rig: Rig) -> None:
@@ -105,7 +110,8 @@ def test_event_redeliveries_and_replays_do_not_decide_twice(rig: Rig) -> None:
     rig.settle()
     assert {r.status for r in [first, *retried, replayed]} == {200}
     after = rig.get(p["id"])
-    assert after["status"] == "pending" and [a["user"] for a in after["approvals"]] == ["U0ALICE"]
+    assert after["status"] == "pending"
+    assert [a["user"] for a in after["approvals"]] == ["U0ALICE"]
     assert [a for a, who, _ in audit_events(rig.svc, p["id"]) if who == "U0ALICE"] == ["approval"]
 
 
@@ -113,7 +119,8 @@ def test_event_redeliveries_and_replays_do_not_decide_twice(rig: Rig) -> None:
 def test_clicks_from_people_without_rights_are_refused_and_audited(rig: Rig, button: str) -> None:
     p = rig.propose()
     rig.click(p["id"], button, "U0MALLORY")
-    assert rig.get(p["id"])["status"] == "pending" and rig.slack.views("U0MALLORY") == []
+    assert rig.get(p["id"])["status"] == "pending"
+    assert rig.slack.views("U0MALLORY") == []
     [text] = rig.ephemeral_texts("U0MALLORY")
     assert text.startswith(f"You are not allowed to {button.removeprefix('cs_')} this proposal.")
     verb = button.removeprefix("cs_")
@@ -125,10 +132,12 @@ def test_escalation_by_someone_without_rights_is_refused_and_audited(rig: Rig) -
     rig.click(p["id"], "cs_escalate", "U0MALLORY")
     rig.driver.mention("C0PAYOUTS", "U0MALLORY", "<@UBOT> escalate to <@U0MALLORY>", thread_ts=p["slack"]["ts"])
     rig.settle()
-    assert rig.get(p["id"])["escalation_level"] == 0 and rig.thread_texts(p["id"]) == [
-        "<@UBOT> escalate to <@U0MALLORY>"]  # only Mallory's own message: nobody was mentioned by the app
-    assert rig.ephemeral_texts("U0MALLORY") == [
-        "Only the deciders of this proposal or the workflow owner may escalate it."] * 2
+    assert rig.get(p["id"])["escalation_level"] == 0
+    assert rig.thread_texts(p["id"]) == ["<@UBOT> escalate to <@U0MALLORY>"]
+    assert (
+        rig.ephemeral_texts("U0MALLORY")
+        == ["Only the deciders of this proposal or the workflow owner may escalate it."] * 2
+    )
     reason = "only the deciders of this proposal or the workflow owner may escalate it"
     assert _refusals(rig, p["id"]) == [("U0MALLORY", reason), ("U0MALLORY", reason)]
 
@@ -140,7 +149,8 @@ def test_handling_a_failed_execution_without_rights_is_refused_and_audited(rig: 
     rig.click(p["id"], "cs_approve", "U0ALICE")
     rig.click(p["id"], button, "U0MALLORY")
     after = rig.get(p["id"])
-    assert after["execution"]["status"] == "failed" and "given up" not in (after["execution"]["error"] or "")
+    assert after["execution"]["status"] == "failed"
+    assert "given up" not in (after["execution"]["error"] or "")
     reason = "only the workflow owner or the deciders of this proposal may handle its failed execution"
     assert _refusals(rig, p["id"]) == [("U0MALLORY", reason)]
 
@@ -162,16 +172,30 @@ def test_a_click_naming_another_proposal_is_judged_on_that_proposal(rig: Rig) ->
     workflow the clicker may decide, pointing at a proposal they may not: the rights of the named proposal count."""
     ops = rig.propose(workflow="ops", action="restart", payload={"service": "api"})
     mine = rig.propose()
-    payload = {"type": "block_actions", "user": {"id": "U0ALICE", "username": "alice", "team_id": "T0FAKE"},
-               "api_app_id": "A0FAKE", "token": "x", "team": {"id": "T0FAKE", "domain": "fake"},
-               "container": {"type": "message", "message_ts": mine["slack"]["ts"], "channel_id": "C0PAYOUTS"},
-               "channel": {"id": "C0PAYOUTS", "name": "payouts"}, "trigger_id": rig.slack.issue_trigger("U0ALICE"),
-               "response_url": rig.slack.response_url("U0ALICE", "C0PAYOUTS", mine["slack"]["ts"]),
-               "actions": [{"type": "button", "action_id": "cs_approve", "block_id": "cs_actions",
-                            "value": f"{ops['id']}:1", "action_ts": "1.2"}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0ALICE", "username": "alice", "team_id": "T0FAKE"},
+        "api_app_id": "A0FAKE",
+        "token": "x",
+        "team": {"id": "T0FAKE", "domain": "fake"},
+        "container": {"type": "message", "message_ts": mine["slack"]["ts"], "channel_id": "C0PAYOUTS"},
+        "channel": {"id": "C0PAYOUTS", "name": "payouts"},
+        "trigger_id": rig.slack.issue_trigger("U0ALICE"),
+        "response_url": rig.slack.response_url("U0ALICE", "C0PAYOUTS", mine["slack"]["ts"]),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "cs_approve",
+                "block_id": "cs_actions",
+                "value": f"{ops['id']}:1",
+                "action_ts": "1.2",
+            }
+        ],
+    }
     resp = rig.driver.send_raw(urlencode({"payload": json.dumps(payload)}), FORM)
     rig.settle()
-    assert resp.status == 200 and rig.get(ops["id"])["status"] == "pending"
+    assert resp.status == 200
+    assert rig.get(ops["id"])["status"] == "pending"
     assert _refusals(rig, ops["id"]) == [("U0ALICE", "you are not allowed to approve this proposal")]
     assert rig.get(mine["id"])["status"] == "pending"
 
@@ -194,4 +218,5 @@ def test_a_click_on_an_outdated_message_is_refused_and_audited(rig: Rig) -> None
     rig.settle()
     assert rig.get(p["id"])["status"] == "pending"
     [(who, reason)] = _refusals(rig, p["id"])
-    assert who == "U0ALICE" and reason.startswith("this proposal changed since you saw it")
+    assert who == "U0ALICE"
+    assert reason.startswith("this proposal changed since you saw it")

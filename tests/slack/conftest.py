@@ -105,8 +105,11 @@ class Rig:
 
     def handoff(self, **body: Any) -> dict[str, Any]:
         """POST a handoff as the agent and run the due work."""
-        r = self.http.post("/api/v1/handoffs", json={"workflow": "payouts", "summary": "Customer asks for a refund",
-                                                     **body}, headers=self.auth)  # fmt: skip
+        r = self.http.post(
+            "/api/v1/handoffs",
+            json={"workflow": "payouts", "summary": "Customer asks for a refund", **body},
+            headers=self.auth,
+        )
         assert r.status_code == 201, r.text
         self.settle()
         return self.get(r.json()["id"])
@@ -184,18 +187,36 @@ def rig(db_url: str, tmp_path: Path) -> Iterator[Rig]:
     clock = FakeClock()
     users = {u: {"name": u.lower()} for u in PEOPLE}
     groups = {"S0LEADS": ["U0DAVE"], "S0ONCALL": ONCALL}
-    with WebhookReceiver(WEBHOOK_SECRET) as receiver, \
-            FakeSlack(SECRET, users=users, usergroups=groups, channels=channels(), scopes=manifest_scopes()) as slack:
+    with (
+        WebhookReceiver(WEBHOOK_SECRET) as receiver,
+        FakeSlack(SECRET, users=users, usergroups=groups, channels=channels(), scopes=manifest_scopes()) as slack,
+    ):
         policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
         (policies / "ops.yaml").write_text(OPS_POLICY)
         (policies / "ledger.yaml").write_text(LEDGER_POLICY)
-        svc = make_services(db_url, policies, clock=clock, slack_bot_token="xoxb-fake", slack_signing_secret=SECRET,
-                            slack_api_url=slack.api_url, scheduler_enabled=False)
+        svc = make_services(
+            db_url,
+            policies,
+            clock=clock,
+            slack_bot_token="xoxb-fake",
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.api_url,
+            scheduler_enabled=False,
+        )
         app = create_app(services=svc, run_scheduler=False)
         with BackgroundServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             driver = slack.driver(server.url)
-            yield Rig(svc, slack, driver, app, server.url, http, add_agent(svc, scopes=("payouts", "ops", "ledger")),
-                      clock, receiver)
+            yield Rig(
+                svc,
+                slack,
+                driver,
+                app,
+                server.url,
+                http,
+                add_agent(svc, scopes=("payouts", "ops", "ledger")),
+                clock,
+                receiver,
+            )
             driver.close()
             app.state.slack_lazy.wait_idle(10)
         svc.engine.dispose()

@@ -17,13 +17,16 @@ def _due(rig: Rig, pid: str, kind: str) -> list:
 def test_outage_while_posting_loses_nothing(rig: Rig) -> None:
     with rig.slack.outage():
         p = rig.propose()
-    assert p["slack"]["ts"] is None and rig.slack.messages("C0PAYOUTS") == []
+    assert p["slack"]["ts"] is None
+    assert rig.slack.messages("C0PAYOUTS") == []
     [post] = _due(rig, p["id"], "slack_post")
-    assert post.state == "pending" and "service_unavailable" in post.last_error
+    assert post.state == "pending"
+    assert "service_unavailable" in post.last_error
     rig.clock.advance(minutes=1)
     rig.settle()
     after = rig.get(p["id"])
-    assert after["slack"]["ts"] and rig.message(p["id"]).text.startswith("Approval needed")
+    assert after["slack"]["ts"]
+    assert rig.message(p["id"]).text.startswith("Approval needed")
     assert [m.ts for m in rig.slack.messages("C0PAYOUTS")] == [after["slack"]["ts"]]  # posted exactly once
 
 
@@ -31,11 +34,14 @@ def test_rate_limit_is_retried_after_retry_after(rig: Rig) -> None:
     rig.slack.fail_next("chat.postMessage", status=429, retry_after=1)
     p = rig.propose()
     calls = rig.slack.calls("chat.postMessage")
-    assert [c.status for c in calls] == [429, 200] and p["slack"]["ts"]
+    assert [c.status for c in calls] == [429, 200]
+    assert p["slack"]["ts"]
 
 
-@pytest.mark.parametrize(("channel", "error"), [("C0GONE", "channel_not_found"), ("C0NOBOT", "not_in_channel"),
-                                                ("C0ARCHIVED", "is_archived")])
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [("C0GONE", "channel_not_found"), ("C0NOBOT", "not_in_channel"), ("C0ARCHIVED", "is_archived")],
+)
 def test_unreachable_channel_posts_in_review_with_a_visible_note(rig: Rig, channel: str, error: str) -> None:
     ts = rig.slack.post_as_user(channel, "U0BOB", "agent thread").ts if channel != "C0GONE" else "1700000000.000100"
     p = rig.propose(thread={"channel": channel, "ts": ts})
@@ -44,7 +50,8 @@ def test_unreachable_channel_posts_in_review_with_a_visible_note(rig: Rig, chann
     assert f"⚠️ Could not post in <#{channel}> ({error}); posted here instead." in message_text(msg)
     rig.click(p["id"], "cs_approve", "U0ALICE")  # people decide where it landed; updates keep saying why
     updated = message_text(rig.message(p["id"]))
-    assert "✅ *Approved*" in updated and f"Posted here because Countersign could not post in <#{channel}>" in updated
+    assert "✅ *Approved*" in updated
+    assert f"Posted here because Countersign could not post in <#{channel}>" in updated
     assert rig.slack.problems == []
 
 
@@ -71,6 +78,7 @@ def test_expired_trigger_gets_a_clear_answer(rig: Rig) -> None:
     rig.slack.fail_next("views.open", error="expired_trigger_id")
     rig.click(p["id"], "cs_edit", "U0BOB")
     assert rig.ephemeral_texts("U0BOB") == [
-        "Slack did not let me open the form in time (expired_trigger_id). Please click the button again."]
+        "Slack did not let me open the form in time (expired_trigger_id). Please click the button again."
+    ]
     rig.click(p["id"], "cs_edit", "U0BOB")
     assert len(rig.slack.views("U0BOB")) == 1

@@ -18,7 +18,8 @@ def test_execution_result_is_posted_in_the_thread(rig: Rig) -> None:
     p = rig.propose()
     rig.click(p["id"], "cs_approve", "U0ALICE")
     [reply] = rig.thread_texts(p["id"])
-    assert reply.startswith("✅ Executed: webhook") and reply.endswith("(attempt 1)")
+    assert reply.startswith("✅ Executed: webhook")
+    assert reply.endswith("(attempt 1)")
     assert "✅ *Executed*: webhook" in message_text(rig.message(p["id"]))
 
 
@@ -28,13 +29,16 @@ def test_failed_execution_offers_the_owner_three_ways_out(rig: Rig) -> None:
     assert buttons(msg) == ["cs_retry", "cs_mark_done", "cs_give_up"]
     assert "<@U0OWNER> (workflow owner)" in message_text(msg)
     note = rig.thread_texts(p["id"])[-1]
-    assert note.startswith("❌ Execution failed after 1 attempt(s)") and "<@U0OWNER>, please choose" in note
+    assert note.startswith("❌ Execution failed after 1 attempt(s)")
+    assert "<@U0OWNER>, please choose" in note
     rig.click(p["id"], "cs_mark_done", "U0MALLORY")
     assert rig.ephemeral_texts("U0MALLORY") == [
-        "Only the workflow owner or the deciders of this proposal may handle its failed execution."]
+        "Only the workflow owner or the deciders of this proposal may handle its failed execution."
+    ]
     rig.click(p["id"], "cs_retry", "U0OWNER")
     after = rig.get(p["id"])
-    assert after["execution"]["status"] == "succeeded" and buttons(rig.message(p["id"])) == []
+    assert after["execution"]["status"] == "succeeded"
+    assert buttons(rig.message(p["id"])) == []
 
 
 def test_mark_done_by_hand(rig: Rig) -> None:
@@ -48,9 +52,11 @@ def test_give_up_closes_it_for_good(rig: Rig) -> None:
     p = _failed(rig)
     rig.click(p["id"], "cs_give_up", "U0OWNER")
     msg = rig.message(p["id"])
-    assert buttons(msg) == [] and "(given up by U0OWNER)" in message_text(msg)
+    assert buttons(msg) == []
+    assert "(given up by U0OWNER)" in message_text(msg)
     execution = rig.get(p["id"])["execution"]
-    assert execution["status"] == "failed" and execution["result"] == {"given_up_by": "U0OWNER"}  # agents see it
+    assert execution["status"] == "failed"
+    assert execution["result"] == {"given_up_by": "U0OWNER"}
 
 
 def test_handoff_is_taken_with_take_it(rig: Rig) -> None:
@@ -60,7 +66,8 @@ def test_handoff_is_taken_with_take_it(rig: Rig) -> None:
     rig.click(h["id"], "cs_take", "U0OWNER")
     assert rig.get(h["id"])["status"] == "taken"
     msg = rig.message(h["id"])
-    assert "🙋 *Taken* by <@U0OWNER>" in message_text(msg) and buttons(msg) == []
+    assert "🙋 *Taken* by <@U0OWNER>" in message_text(msg)
+    assert buttons(msg) == []
 
 
 def test_an_auto_approved_action_runs_without_any_slack_message(rig: Rig) -> None:
@@ -75,6 +82,8 @@ def test_an_auto_approved_action_that_fails_is_told_in_the_review_channel(rig: R
     p = rig.propose(payload={"to": "a@example.com", "amount": 5})
     assert rig.get(p["id"])["execution"]["status"] == "failed"
     [note] = rig.slack.messages("C0REVIEW")
-    assert note.text.startswith("⚠️ About Pay Alice for October (it has no approval message to reply to):\n"
-                                "❌ Execution failed after 1 attempt(s)")
+    assert note.text.startswith(
+        "⚠️ About Pay Alice for October (it has no approval message to reply to):\n"
+        "❌ Execution failed after 1 attempt(s)"
+    )
     assert "<@U0OWNER>" in note.text

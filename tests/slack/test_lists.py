@@ -11,12 +11,14 @@ def test_approvals_command_lists_what_waits_for_the_caller(rig: Rig) -> None:
     rig.propose(workflow="ops", action="restart", payload={"service": "api"})  # not Alice's to decide
     resp = rig.driver.command("/approvals", "U0ALICE", "C0PAYOUTS")
     rig.settle()
-    assert resp.status == 200 and resp.text == ""
+    assert resp.status == 200
+    assert resp.text == ""
     [reply] = rig.slack.ephemerals(user="U0ALICE")
     assert reply.text == "2 proposal(s) waiting for you"
     items = [b["text"]["text"] for b in reply.blocks[1:]]
     assert items[0].startswith(f"*<{first['slack']['permalink']}|payouts / send>* — Pay &lt;!channel&gt; Alice")
-    assert items[1].startswith(f"*<{second['slack']['permalink']}|payouts / send>*") and "0 of 2 approvals" in items[1]
+    assert items[1].startswith(f"*<{second['slack']['permalink']}|payouts / send>*")
+    assert "0 of 2 approvals" in items[1]
     rig.click(first["id"], "cs_approve", "U0ALICE")
     rig.click(second["id"], "cs_approve", "U0ALICE")  # approved by her: now it waits for someone else
     rig.driver.command("/approvals", "U0ALICE", "C0PAYOUTS")

@@ -19,9 +19,13 @@ def test_manifest_is_complete_and_points_at_slack_events() -> None:
     assert [c["command"] for c in m["features"]["slash_commands"]] == ["/approvals"]
     settings = m["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
-    assert settings["interactivity"]["is_enabled"] is True and settings["socket_mode_enabled"] is False
-    urls = [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"],
-            m["features"]["slash_commands"][0]["url"]]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is False
+    urls = [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        m["features"]["slash_commands"][0]["url"],
+    ]
     assert all(u.endswith("/slack/events") for u in urls)
 
 
@@ -40,6 +44,15 @@ def test_scopes_cover_every_call_and_none_is_unused(rig: Rig) -> None:
     assert not [c for c in calls if c.error == "missing_scope"]
     used = {scope for c in calls if c.method in METHODS for scope in METHODS[c.method].scopes}
     assert set(manifest_scopes()) == used | set(FEATURE_SCOPES)
-    assert {c.method for c in calls} >= {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.getPermalink",
-                                         "views.open", "views.publish", "usergroups.users.list", "auth.test",
-                                         "files.getUploadURLExternal", "files.completeUploadExternal"}
+    assert {c.method for c in calls} >= {
+        "chat.postMessage",
+        "chat.update",
+        "chat.postEphemeral",
+        "chat.getPermalink",
+        "views.open",
+        "views.publish",
+        "usergroups.users.list",
+        "auth.test",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    }

@@ -20,38 +20,51 @@ def test_message_shows_what_a_human_needs(rig: Rig) -> None:
     msg = rig.message(p["id"])
     text = message_text(msg)
     assert msg.text.startswith("Approval needed · payouts / send: Pay Alice for October")
-    assert "*amount*\n120" in text and "*memo*\nOctober invoice" in text
+    assert "*amount*\n120" in text
+    assert "*memo*\nOctober invoice" in text
     assert "*Why:* no rule matched: needs approval" in text
     assert "*Who may approve:* <@U0ALICE>, <@U0BOB>, <@U0CAROL> or <!subteam^S0LEADS>" in text
     assert "*Expires:* <!date^1793696400^{date_short_pretty} at {time}|2026-11-03 09:00 UTC>" in text
     assert "<https://billing.example.com/i/42|Invoice 42> (billing.example.com)" in text
     assert "*Requested by:* ops-bot" in text
     assert buttons(msg) == ["cs_approve", "cs_edit", "cs_reject", "cs_escalate"]
-    assert (msg.channel, msg.thread_ts) == ("C0PAYOUTS", None) and rig.slack.problems == []
+    assert (msg.channel, msg.thread_ts) == ("C0PAYOUTS", None)
+    assert rig.slack.problems == []
     assert check_message_blocks(msg.blocks) == []
 
 
 def test_sensitive_fields_are_masked_everywhere(rig: Rig) -> None:
     p = rig.propose(payload={"to": "secret-iban-DE89", "amount": 120})
     text = message_text(rig.message(p["id"]))
-    assert "secret-iban-DE89" not in text and "*to*\n••••••" in text
+    assert "secret-iban-DE89" not in text
+    assert "*to*\n••••••" in text
     assert "secret-iban-DE89" not in str(rig.slack.calls())  # nothing sent to Slack carries it
 
 
 def test_agent_text_never_becomes_a_mention_or_a_link(rig: Rig) -> None:
-    p = rig.propose(summary=f"Pay now {EVIL}", requested_by=EVIL,
-                    payload={"to": "x@example.com", "amount": 120, "memo": EVIL},
-                    links=[{"title": EVIL, "url": "https://docs.example.com/guide?a=1&b=2"}])
+    p = rig.propose(
+        summary=f"Pay now {EVIL}",
+        requested_by=EVIL,
+        payload={"to": "x@example.com", "amount": 120, "memo": EVIL},
+        links=[{"title": EVIL, "url": "https://docs.example.com/guide?a=1&b=2"}],
+    )
     rig.click(p["id"], "cs_reject", "U0ALICE")
     rig.driver.submit_view("U0ALICE", values={"cs_reason_input": f"no: {EVIL}"})
     rig.settle()
     text = message_text(rig.message(p["id"]))
     assert text.count(ESCAPED_EVIL) >= 4  # summary, memo field, requested by, reason
-    allowed_prefixes = ("<@U0ALICE>", "<@U0BOB>", "<@U0CAROL>", "<!subteam^S0LEADS>", "<!date^",
-                        "<https://docs.example.com/guide?a=1&amp;b=2|")
+    allowed_prefixes = (
+        "<@U0ALICE>",
+        "<@U0BOB>",
+        "<@U0CAROL>",
+        "<!subteam^S0LEADS>",
+        "<!date^",
+        "<https://docs.example.com/guide?a=1&amp;b=2|",
+    )
     assert all(t.startswith(allowed_prefixes) for t in _tokens(rig)), _tokens(rig)
     link = next(t for t in _tokens(rig) if t.startswith("<https://docs"))
-    assert "&lt;https://evil.example|bank&gt;" in link and link.endswith("&amp; co>")
+    assert "&lt;https://evil.example|bank&gt;" in link
+    assert link.endswith("&amp; co>")
     assert rig.get(p["id"])["decision_reason"] == f"no: {EVIL}"  # stored as typed, escaped only for display
 
 
@@ -60,13 +73,16 @@ def test_long_values_are_cut_and_view_full_shows_everything(rig: Rig) -> None:
     memo = "m" * 5000
     p = rig.propose(summary=summary, payload={"to": "alice@example.com", "amount": 120, "memo": memo})
     msg = rig.message(p["id"])
-    assert "cs_view_full" in buttons(msg) and check_message_blocks(msg.blocks) == []
+    assert "cs_view_full" in buttons(msg)
+    assert check_message_blocks(msg.blocks) == []
     assert "END" not in message_text(msg)
     rig.click(p["id"], "cs_view_full", "U0BOB")
     [modal] = rig.slack.views("U0BOB")
     shown = "".join(b["text"]["text"] for b in modal.blocks if b["type"] == "section").replace("```", "")
-    assert "&lt;&amp;&gt;" * 3000 + " END" in shown and memo in shown
-    assert "alice@example.com" not in shown and '"to": "••••••"' in shown  # masked in the modal too
+    assert "&lt;&amp;&gt;" * 3000 + " END" in shown
+    assert memo in shown
+    assert "alice@example.com" not in shown
+    assert '"to": "••••••"' in shown
     assert rig.slack.problems == []
 
 
@@ -74,19 +90,23 @@ def test_two_hundred_fields_in_a_handoff(rig: Rig) -> None:
     payload = {f"field_{i:03d}": "v" * 300 for i in range(200)}
     h = rig.handoff(payload=payload)
     msg = rig.message(h["id"])
-    assert check_message_blocks(msg.blocks) == [] and "… and 180 more field(s)" in message_text(msg)
+    assert check_message_blocks(msg.blocks) == []
+    assert "… and 180 more field(s)" in message_text(msg)
     assert buttons(msg) == ["cs_take", "cs_escalate", "cs_view_full"]
     rig.click(h["id"], "cs_view_full", "U0BOB")
     shown = "".join(b["text"]["text"] for b in rig.slack.views("U0BOB")[0].blocks if b["type"] == "section")
-    assert all(f"field_{i:03d}" in shown for i in range(200)) and rig.slack.problems == []
+    assert all(f"field_{i:03d}" in shown for i in range(200))
+    assert rig.slack.problems == []
 
 
 def test_three_hundred_problems_hide_approve(rig: Rig) -> None:
     p = rig.propose(workflow="ops", action="restart", payload={"service": "api", "tags": list(range(300))})
     msg = rig.message(p["id"])
-    assert len(p["problems"]) == 300 and check_message_blocks(msg.blocks) == []
+    assert len(p["problems"]) == 300
+    assert check_message_blocks(msg.blocks) == []
     assert buttons(msg) == ["cs_edit", "cs_reject", "cs_escalate", "cs_view_full"]
-    assert "… and 290 more" in message_text(msg) and "Approve stays hidden" in message_text(msg)
+    assert "… and 290 more" in message_text(msg)
+    assert "Approve stays hidden" in message_text(msg)
 
 
 def test_posted_in_the_agents_thread_when_given(rig: Rig) -> None:
@@ -101,11 +121,13 @@ def test_posted_in_the_agents_thread_when_given(rig: Rig) -> None:
 def test_shadow_mode_is_marked_and_records_the_would_be_decision(rig: Rig) -> None:
     p = rig.propose(workflow="ledger", action="post", payload={"amount": 5})
     msg = rig.message(p["id"])
-    assert msg.text.startswith("SHADOW · Approval needed") and "*SHADOW MODE*" in message_text(msg)
+    assert msg.text.startswith("SHADOW · Approval needed")
+    assert "*SHADOW MODE*" in message_text(msg)
     rig.click(p["id"], "cs_approve", "U0ALICE")
     after = rig.get(p["id"])
     assert (after["status"], after["execution"]["status"]) == ("approved", "skipped")
-    assert "nothing executes" in message_text(rig.message(p["id"])) and buttons(rig.message(p["id"])) == []
+    assert "nothing executes" in message_text(rig.message(p["id"]))
+    assert buttons(rig.message(p["id"])) == []
 
 
 def test_possible_duplicate_links_to_the_earlier_message(rig: Rig) -> None:

@@ -16,18 +16,25 @@ def test_reject_needs_a_reason_which_reaches_the_agent(rig: Rig) -> None:
     with pytest.raises(DriverError, match="required"):
         rig.driver.submit_view("U0ALICE", values={})  # Slack itself refuses an empty required input
     blank = rig.driver.submit_view("U0ALICE", values={"cs_reason_input": "   "})
-    assert blank.ack == {"response_action": "errors",
-                         "errors": {"cs_reason": "Please say why: the agent receives this reason."}}
+    assert blank.ack == {
+        "response_action": "errors",
+        "errors": {"cs_reason": "Please say why: the agent receives this reason."},
+    }
     rig.settle()
     assert rig.get(p["id"])["status"] == "pending"
     rig.driver.submit_view("U0ALICE", values={"cs_reason_input": "wrong IBAN, ask finance"})
     rig.settle()
     after = rig.get(p["id"])
     assert (after["status"], after["decided_by"], after["decision_reason"]) == (
-        "rejected", "U0ALICE", "wrong IBAN, ask finance")
+        "rejected",
+        "U0ALICE",
+        "wrong IBAN, ask finance",
+    )
     msg = rig.message(p["id"])
-    assert "❌ *Rejected* by <@U0ALICE>" in message_text(msg) and ">wrong IBAN, ask finance" in message_text(msg)
-    assert buttons(msg) == [] and rig.ephemeral_texts("U0ALICE") == ["❌ Rejected; the agent receives your reason."]
+    assert "❌ *Rejected* by <@U0ALICE>" in message_text(msg)
+    assert ">wrong IBAN, ask finance" in message_text(msg)
+    assert buttons(msg) == []
+    assert rig.ephemeral_texts("U0ALICE") == ["❌ Rejected; the agent receives your reason."]
     assert rig.slack.problems == []
 
 
@@ -35,8 +42,7 @@ def test_escalate_button_mentions_the_next_step_in_the_thread(rig: Rig) -> None:
     p = rig.propose()
     rig.click(p["id"], "cs_escalate", "U0ALICE")
     assert rig.thread_texts(p["id"]) == ["📣 Escalated by <@U0ALICE>: <!subteam^S0LEADS>, please take a look."]
-    assert rig.ephemeral_texts("U0ALICE") == [
-        "📣 Escalated to <!subteam^S0LEADS>; they are mentioned in the thread."]
+    assert rig.ephemeral_texts("U0ALICE") == ["📣 Escalated to <!subteam^S0LEADS>; they are mentioned in the thread."]
     assert any(a == "escalation" and who == "U0ALICE" for a, who, _ in audit_events(rig.svc, p["id"]))
 
 
@@ -52,8 +58,9 @@ def test_escalate_by_mention_to_someone_lets_them_decide(rig: Rig) -> None:
 
 def test_escalate_by_mention_to_a_user_group(rig: Rig) -> None:
     p = rig.propose()
-    rig.driver.mention("C0PAYOUTS", "U0BOB", "escalate to <!subteam^S0ONCALL|@oncall> please",
-                       thread_ts=p["slack"]["ts"])
+    rig.driver.mention(
+        "C0PAYOUTS", "U0BOB", "escalate to <!subteam^S0ONCALL|@oncall> please", thread_ts=p["slack"]["ts"]
+    )
     rig.settle()
     assert "<@U0BOB>: escalated to <!subteam^S0ONCALL>" in rig.thread_texts(p["id"])
 
@@ -63,7 +70,8 @@ def test_outsider_cannot_escalate(rig: Rig) -> None:
     rig.driver.mention("C0PAYOUTS", "U0MALLORY", "escalate to <@U0MALLORY>", thread_ts=p["slack"]["ts"])
     rig.settle()
     assert rig.ephemeral_texts("U0MALLORY") == [
-        "Only the deciders of this proposal or the workflow owner may escalate it."]
+        "Only the deciders of this proposal or the workflow owner may escalate it."
+    ]
     assert rig.get(p["id"])["status"] == "pending"
 
 
@@ -72,7 +80,8 @@ def test_approve_and_reject_typed_in_the_thread(rig: Rig) -> None:
     rig.driver.mention("C0PAYOUTS", "U0BOB", "approve", thread_ts=first["slack"]["ts"])
     rig.driver.mention("C0PAYOUTS", "U0ALICE", "reject amount is wrong & late", thread_ts=second["slack"]["ts"])
     rig.settle()
-    assert rig.get(first["id"])["status"] == "approved" and "<@U0BOB>: Approved" in rig.thread_texts(first["id"])
+    assert rig.get(first["id"])["status"] == "approved"
+    assert "<@U0BOB>: Approved" in rig.thread_texts(first["id"])
     assert rig.get(second["id"])["decision_reason"] == "amount is wrong & late"
     assert "❌ *Rejected* by <@U0ALICE>" in message_text(rig.message(second["id"]))
 
@@ -83,7 +92,8 @@ def test_thread_commands_explain_themselves(rig: Rig) -> None:
     rig.driver.mention("C0PAYOUTS", "U0ALICE", "hello")
     rig.settle()
     assert rig.ephemeral_texts("U0ALICE") == [
-        "Say why: `@Countersign reject &lt;reason&gt;` (the agent receives the reason)."]
+        "Say why: `@Countersign reject &lt;reason&gt;` (the agent receives the reason)."
+    ]
     [help_reply] = [m for m in rig.slack.messages("C0PAYOUTS", include_replies=True) if "mention me" in m.text]
     assert help_reply.text.startswith("In the thread of a proposal")
     assert rig.get(p["id"])["status"] == "pending"

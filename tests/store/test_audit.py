@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from bot.flow import decide
 from bot.flow.agents import AgentIdentity
+from bot.flow.context import Services
 from bot.flow.intake import submit
 from bot.flow.requests import ProposalRequest
-from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import session_scope
 from tests.factories import proposal

@@ -23,10 +23,16 @@ def post_message(ctx: Ctx) -> dict[str, Any]:
     if original_length > MESSAGE_TEXT_MAX:
         text = text[:MESSAGE_TEXT_MAX]
     msg = ws.add_message(
-        ch, text=text, user=ws.bot_user_id, bot_id=ws.bot_id, blocks=blocks, thread_ts=parent, metadata=metadata,
+        ch,
+        text=text,
+        user=ws.bot_user_id,
+        bot_id=ws.bot_id,
+        blocks=blocks,
+        thread_ts=parent,
+        metadata=metadata,
         reply_broadcast=bool(parent) and flag(args, "reply_broadcast"),
         truncated_from=original_length if original_length > MESSAGE_TEXT_MAX else None,
-    )  # fmt: skip
+    )
     ws.record_mentions("message", ch.id, msg.ts, {"text": text, "blocks": blocks or []})
     return {"channel": ch.id, "ts": msg.ts, "message": msg.to_api(ws.team_id)}
 
@@ -111,7 +117,10 @@ def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
     meta = json_arg(args, "metadata", "invalid_metadata_format")
     if meta is None:
         return None
-    if not (isinstance(meta, dict) and isinstance(meta.get("event_type"), str)
-            and isinstance(meta.get("event_payload"), dict)):  # fmt: skip
+    if not (
+        isinstance(meta, dict)
+        and isinstance(meta.get("event_type"), str)
+        and isinstance(meta.get("event_payload"), dict)
+    ):
         raise SlackError("invalid_metadata_format")
     return meta

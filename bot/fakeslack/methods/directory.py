@@ -45,17 +45,30 @@ def users_info(ctx: Ctx) -> dict[str, Any]:
     name = seed.get("name", uid.lower())
     real_name = seed.get("real_name", name)
     tz = seed.get("tz", "UTC")
-    profile = {"display_name": seed.get("display_name", name), "real_name": real_name,
-               "image_72": f"{ctx.base_url}/avatars/{uid}.png"}  # fmt: skip
+    profile = {
+        "display_name": seed.get("display_name", name),
+        "real_name": real_name,
+        "image_72": f"{ctx.base_url}/avatars/{uid}.png",
+    }
     if seed.get("email") and "users:read.email" in ctx.scopes:
         profile["email"] = seed["email"]
     user = {
-        "id": uid, "team_id": ws.team_id, "name": name, "deleted": bool(seed.get("deleted", False)),
-        "real_name": real_name, "tz": tz, "tz_label": tz, "tz_offset": _tz_offset(tz, ws.now()),
-        "is_admin": bool(seed.get("is_admin", False)), "is_owner": bool(seed.get("is_owner", False)),
-        "is_bot": bool(seed.get("is_bot", False)), "is_restricted": bool(seed.get("is_restricted", False)),
-        "is_app_user": False, "updated": int(ws.now()), "profile": profile,
-    }  # fmt: skip
+        "id": uid,
+        "team_id": ws.team_id,
+        "name": name,
+        "deleted": bool(seed.get("deleted", False)),
+        "real_name": real_name,
+        "tz": tz,
+        "tz_label": tz,
+        "tz_offset": _tz_offset(tz, ws.now()),
+        "is_admin": bool(seed.get("is_admin", False)),
+        "is_owner": bool(seed.get("is_owner", False)),
+        "is_bot": bool(seed.get("is_bot", False)),
+        "is_restricted": bool(seed.get("is_restricted", False)),
+        "is_app_user": False,
+        "updated": int(ws.now()),
+        "profile": profile,
+    }
     if flag(ctx.args, "include_locale"):
         user["locale"] = seed.get("locale", "en-US")
     return {"user": user}
@@ -87,8 +100,14 @@ def usergroups_list(ctx: Ctx) -> dict[str, Any]:
     ws = ctx.ws
     out = []
     for g in ws.usergroups.values():
-        item = {"id": g["id"], "team_id": ws.team_id, "is_usergroup": True, "name": g["name"],
-                "handle": g["handle"], "user_count": len(g["users"])}  # fmt: skip
+        item = {
+            "id": g["id"],
+            "team_id": ws.team_id,
+            "is_usergroup": True,
+            "name": g["name"],
+            "handle": g["handle"],
+            "user_count": len(g["users"]),
+        }
         if flag(ctx.args, "include_users"):
             item["users"] = list(g["users"])
         out.append(item)

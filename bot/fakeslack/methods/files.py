@@ -52,8 +52,15 @@ def complete_upload(ctx: Ctx) -> dict[str, Any]:
         rec.channels = [ch.id for ch in channels]
         rec.initial_comment = comment or None
     for ch, parent in zip(channels, parents):
-        msg = ws.add_message(ch, text=comment, user=ws.bot_user_id, bot_id=ws.bot_id, blocks=blocks,
-                             thread_ts=parent, files=[r.to_api(ctx.base_url) for r, _ in records])  # fmt: skip
+        msg = ws.add_message(
+            ch,
+            text=comment,
+            user=ws.bot_user_id,
+            bot_id=ws.bot_id,
+            blocks=blocks,
+            thread_ts=parent,
+            files=[r.to_api(ctx.base_url) for r, _ in records],
+        )
         for rec, _ in records:
             rec.thread_ts = parent
         ws.record_mentions("file_comment", ch.id, msg.ts, {"text": comment, "blocks": blocks or []})

@@ -33,9 +33,18 @@ def validated_view(ws: Workspace, view: Any, kind: str | None, *, replacing: Vie
 def new_view(ws: Workspace, user: str, body: dict[str, Any], *, root: str = "", previous: str | None = None) -> View:
     """Store a view and return it."""
     vid = ws.new_id("V")
-    view = View(id=vid, user=user, body=body, hash=ws.new_hash(), team_id=ws.team_id, app_id=ws.app_id,
-                bot_id=ws.bot_id, root_view_id=root or vid, previous_view_id=previous,
-                external_id=str(body.get("external_id") or ""))  # fmt: skip
+    view = View(
+        id=vid,
+        user=user,
+        body=body,
+        hash=ws.new_hash(),
+        team_id=ws.team_id,
+        app_id=ws.app_id,
+        bot_id=ws.bot_id,
+        root_view_id=root or vid,
+        previous_view_id=previous,
+        external_id=str(body.get("external_id") or ""),
+    )
     ws.views[vid] = view
     ws.record_mentions("home" if view.type == "home" else "view", None, vid, body)
     return view

@@ -33,8 +33,12 @@ def _register_unknown(app: App, svc: Services) -> None:
         pid, _ = parse_button_value((body.get("actions") or [{}])[0].get("value"))
         if pid and _exists(svc, pid):
             notify.refresh(svc, proposal_id=pid)
-        ephemeral(client, body, "That button is not one Countersign knows (it may come from an older message). "
-                                "The message has been refreshed; please use its current buttons.")
+        ephemeral(
+            client,
+            body,
+            "That button is not one Countersign knows (it may come from an older message). "
+            "The message has been refreshed; please use its current buttons.",
+        )
 
     app.action(re.compile(".*"))(ack=ack_only, lazy=[guarded(svc, unknown_action)])
     app.view(re.compile(".*"))(_unknown_view)

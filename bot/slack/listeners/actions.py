@@ -39,8 +39,13 @@ def _handlers(svc: Services) -> dict[Id, Any]:
         mention = lifecycle.escalate(svc, proposal_id=clicked(body)[0], actor=user_of(body))
         ephemeral(client, body, f"📣 Escalated to {md.mention(mention)}; they are mentioned in the thread.")
 
-    return {Id.APPROVE: approve, Id.TAKE: take, Id.ESCALATE: escalate, **_modal_handlers(svc),
-            **_execution_handlers(svc)}  # fmt: skip
+    return {
+        Id.APPROVE: approve,
+        Id.TAKE: take,
+        Id.ESCALATE: escalate,
+        **_modal_handlers(svc),
+        **_execution_handlers(svc),
+    }
 
 
 def _modal_handlers(svc: Services) -> dict[Id, Any]:

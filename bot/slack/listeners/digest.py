@@ -32,8 +32,9 @@ def _mark_reviewed(svc: Services, body: dict[str, Any], client: WebClient) -> No
     review = digest_flow.mark_reviewed(svc, period=period, workflow=workflow, user=user_of(body))
     # Updated on every click: a later click means that person still saw the button.
     with slack_call():
-        client.chat_update(channel=review.channel, ts=review.ts, text=digest_text(review.report),
-                           blocks=digest_blocks(review.report))
+        client.chat_update(
+            channel=review.channel, ts=review.ts, text=digest_text(review.report), blocks=digest_blocks(review.report)
+        )
     if not review.first:
         zone = ZoneInfo(review.report.timezone)
         when = review.reviewed_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
