@@ -172,7 +172,9 @@ def slack_idle(posts: list[tuple[str, float]]) -> float:
     for channel, at in posts:
         by_channel.setdefault(channel, []).append(at)
     return sum(
-        max(0.0, b - a - 1 / RATE) for times in by_channel.values() for a, b in zip(sorted(times), sorted(times)[1:])
+        max(0.0, b - a - 1 / RATE)
+        for times in by_channel.values()
+        for a, b in zip(sorted(times), sorted(times)[1:], strict=False)
     )
 
 

@@ -243,7 +243,9 @@ def report(
     return [
         {
             "benchmark": f"click path: signed Approve -> ack, {rate:g} clicks/s arriving",
-            "figure": f"p50 {result.pct(50):.1f} ms, p99 {result.pct(99):.1f} ms; {approved:,}/{total:,} approved{note}",
+            "figure": (
+                f"p50 {result.pct(50):.1f} ms, p99 {result.pct(99):.1f} ms; {approved:,}/{total:,} approved{note}"
+            ),
             "baseline": f"bare Bolt ack: p50 {baseline.pct(50):.1f} ms, p99 {baseline.pct(99):.1f} ms",
             "ratio": f"p99 {p99_ratio:.2f} (p50 {p50_ratio:.2f})",
             "target": "p99 <= 2",

@@ -112,7 +112,7 @@ def _run(
                 "auto route": (f"{app.url}/api/v1/proposals", auth, 0),
                 "approval route": (f"{app.url}/api/v1/proposals", auth, 1),
             }
-            for name, (url, headers, parity) in targets.items():  # warm-up: connections, caches, first imports
+            for url, headers, parity in targets.values():  # warm-up: connections, caches, first imports
                 drive(
                     url,
                     lambda i, p=parity, h=headers: (json.dumps(_body(10**7 + i, p)).encode(), h),

@@ -28,9 +28,9 @@ class CrmConnector:
         object: str = Field("contacts", pattern=_NAME)
         id_property: str = Field("email", pattern=_NAME)
         mapping: dict[str, str] = Field(min_length=1)  # CRM property -> dotted payload path
-        required: list[str] = []
-        types: dict[str, Kind] = {}
-        options: dict[str, list[str]] = {}
+        required: list[str] = Field(default_factory=list)
+        types: dict[str, Kind] = Field(default_factory=dict)
+        options: dict[str, list[str]] = Field(default_factory=dict)
         timeout: float = Field(10, gt=0)
 
         @model_validator(mode="after")

@@ -34,7 +34,7 @@ class WebhookConnector:
         url: _http.HttpUrlStr
         secret_env: str = Field(min_length=1)
         timeout: float = Field(10, gt=0)
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = Field(default_factory=dict)
 
         @field_validator("headers")
         @classmethod

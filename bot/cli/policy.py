@@ -152,7 +152,7 @@ def _print_decision(decision: RouteDecision, problems: list[Any]) -> None:
 
 
 @app.command("test")
-def test(policies: PoliciesDir = Path("policies")) -> None:
+def run_tests(policies: PoliciesDir = Path("policies")) -> None:
     """Run the example cases written beside each policy (<stem>.tests.yaml); exit 1 if any fails.
 
     Each case gives an action and a payload and expects a route (optionally: rule index, approvals, problems).

@@ -20,9 +20,9 @@ PARAGRAPHS = [
     ),
     "* a [bold]fake Slack[/] workspace: people, user groups and channels named after the ids the policies use;",
     (
-        "* a [bold]web page[/] (--port, default http://127.0.0.1:8700) showing its channels and threads as Slack would: "
-        "pick who you are and click Approve / Edit / Reject; each click reaches the service as a real, signed Slack "
-        "request;"
+        "* a [bold]web page[/] (--port, default http://127.0.0.1:8700) showing its channels and threads as Slack "
+        "would: pick who you are and click Approve / Edit / Reject; each click reaches the service as a real, signed "
+        "Slack request;"
     ),
     (
         "* [bold]stand-ins[/] for what the example connectors call, so approved actions really run: a webhook receiver "
@@ -30,10 +30,10 @@ PARAGRAPHS = [
         "on :8090 (the sandbox sets CRM_TOKEN); the page shows what each received;"
     ),
     (
-        "* a [bold]demo agent[/] using the Python client: a small refund (auto-approved and executed), one needing one "
-        "approval, a $640 refund needing two, the same refund again (flagged as a possible duplicate), one with missing "
-        "fields (Approve hidden until someone fixes it with Edit), a customer email reply, and a CRM update in shadow "
-        "mode."
+        "* a [bold]demo agent[/] using the Python client: a small refund (auto-approved and executed), one needing "
+        "one approval, a $640 refund needing two, the same refund again (flagged as a possible duplicate), one with "
+        "missing fields (Approve hidden until someone fixes it with Edit), a customer email reply, and a CRM update "
+        "in shadow mode."
     ),
     (
         "Each start begins with an empty database (the fake Slack lives in memory). The database stays in --data after "

@@ -51,9 +51,9 @@ def collect(
         _tally(stats, row)
     stats.p50_seconds, stats.p90_seconds = _percentiles(conn, where, stats.timed, (0.5, 0.9))
     if detail:
-        stats.top_errors = _top(conn, where + [P.execution_status == "failed"], P.execution_error, lower=False)
+        stats.top_errors = _top(conn, [*where, P.execution_status == "failed"], P.execution_error, lower=False)
         stats.top_reasons = _top(
-            conn, where + [P.status == "rejected", P.kind == "proposal"], P.decision_reason, lower=True
+            conn, [*where, P.status == "rejected", P.kind == "proposal"], P.decision_reason, lower=True
         )
     if days:
         stats.daily = _daily(conn, where, days)

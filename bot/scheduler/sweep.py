@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -34,10 +35,8 @@ Handler = Callable[[Services, DueWork], object]
 
 
 def _escalate(svc: Services, item: DueWork) -> None:
-    try:
+    with contextlib.suppress(InvalidTransition):  # decided before the step came due: nothing to escalate
         lifecycle.escalate(svc, proposal_id=item.proposal_id, actor="countersign", level=item.data["level"])
-    except InvalidTransition:
-        pass  # decided before the step came due: nothing to escalate
 
 
 HANDLERS: dict[str, Handler] = {

@@ -22,7 +22,7 @@ ASK = "My order ORD-1042 arrived broken, please refund it."
 @pytest.fixture(autouse=True)
 def _no_tracing() -> Iterator[None]:
     set_tracing_disabled(True)  # nothing may try to export traces to a provider
-    yield
+    return
 
 
 def scripted(args: dict[str, object] = REFUND) -> FakeModel:

@@ -66,7 +66,7 @@ def test_migrate_reports_revision(env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "name,value,expected",
+    ("name", "value", "expected"),
     [
         ("COUNTERSIGN_TIMEZONE", "Mars/Olympus", "COUNTERSIGN_TIMEZONE: unknown time zone"),
         ("DATABASE_URL", "mysql://db/x", "DATABASE_URL: must start with"),

@@ -65,7 +65,7 @@ class Setup:
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     """Slack-side checks do not depend on the database kind: SQLite keeps them quick."""
-    yield Setup(tmp_path, f"sqlite:///{tmp_path}/doctor.db")
+    return Setup(tmp_path, f"sqlite:///{tmp_path}/doctor.db")
 
 
 def problems(result: Result) -> list[str]:

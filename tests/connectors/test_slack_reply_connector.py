@@ -90,7 +90,7 @@ def test_rate_limit_is_retryable_with_retry_after(slack: FakeSlack, payload: dic
     assert error.details["retry_after"] == 12.0
 
 
-@pytest.mark.parametrize("status,error", [(500, None), (503, "service_unavailable"), (200, "internal_error")])
+@pytest.mark.parametrize(("status", "error"), [(500, None), (503, "service_unavailable"), (200, "internal_error")])
 def test_slack_outages_are_retryable(slack: FakeSlack, payload: dict, status: int, error: str | None) -> None:
     slack.fail_next("chat.postMessage", status=status, error=error)
     assert failure(connector(slack.api_url), payload).retryable

@@ -23,28 +23,28 @@ def row(
 ) -> Proposal:
     """A proposal created at `at`; `minutes` is the time to decision (decided_at follows from it)."""
     decided = at + timedelta(minutes=minutes) if minutes is not None else None
-    values: dict[str, Any] = dict(
-        id=str(uuid.uuid4()),
-        kind="proposal",
-        agent="agent-1",
-        workflow=workflow,
-        action=action,
-        summary="s",
-        payload={},
-        original_payload={},
-        diff=[],
-        problems=[],
-        links=[],
-        escalated_to=[],
-        request_hash="r",
-        content_hash=uuid.uuid4().hex,
-        route=route,
-        reason="r",
-        status=status,
-        created_at=at,
-        decided_at=decided,
-        decision_seconds=None if minutes is None else minutes * 60,
-    )
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "kind": "proposal",
+        "agent": "agent-1",
+        "workflow": workflow,
+        "action": action,
+        "summary": "s",
+        "payload": {},
+        "original_payload": {},
+        "diff": [],
+        "problems": [],
+        "links": [],
+        "escalated_to": [],
+        "request_hash": "r",
+        "content_hash": uuid.uuid4().hex,
+        "route": route,
+        "reason": "r",
+        "status": status,
+        "created_at": at,
+        "decided_at": decided,
+        "decision_seconds": None if minutes is None else minutes * 60,
+    }
     values.update(fields)
     return Proposal(**values)
 

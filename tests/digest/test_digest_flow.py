@@ -41,7 +41,7 @@ def some_october(svc: Services) -> None:
     )
 
 
-def run_of(svc: Services, period: str = "2026-10"):  # noqa: ANN201
+def run_of(svc: Services, period: str = "2026-10"):
     with session_scope(svc.engine) as s:
         return digests.get(session=s, period=period, workflow="payouts")
 
@@ -58,7 +58,7 @@ def test_posted_once_mentioning_the_owner_with_the_chart_in_its_thread(
     first = digest.run(posting, period=OCTOBER, workflow="payouts")
     again = digest.run(posting, period=OCTOBER, workflow="payouts")
     assert (first.state, again.state, again.ts) == ("posted", "already_posted", first.ts)
-    [call] = slack.calls("chat.postMessage")
+    [_call] = slack.calls("chat.postMessage")
     msg = slack.message("C0REVIEW", first.ts)
     assert msg.text.startswith("<@U0OWNER> monthly digest of payouts for October 2026: 3 proposals")
     shown = str(msg.blocks)

@@ -17,20 +17,20 @@ T = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def report(current: Stats | None = None, **kw: object) -> DigestReport:
-    fields: dict[str, object] = dict(
-        workflow="support-replies",
-        period="2026-10",
-        label="October 2026",
-        owner="U012OWNER",
-        review_channel="C0REVIEW",
-        mode="live",
-        timezone="Europe/Paris",
-        generated_at=datetime(2026, 11, 2, 8, tzinfo=UTC),
-        current=current or Stats(start=T, end=T),
-        previous=Stats(start=T, end=T),
-        criteria=[],
-        suggestions=[],
-    )
+    fields: dict[str, object] = {
+        "workflow": "support-replies",
+        "period": "2026-10",
+        "label": "October 2026",
+        "owner": "U012OWNER",
+        "review_channel": "C0REVIEW",
+        "mode": "live",
+        "timezone": "Europe/Paris",
+        "generated_at": datetime(2026, 11, 2, 8, tzinfo=UTC),
+        "current": current or Stats(start=T, end=T),
+        "previous": Stats(start=T, end=T),
+        "criteria": [],
+        "suggestions": [],
+    }
     fields.update(kw)
     return DigestReport.model_validate(fields)
 

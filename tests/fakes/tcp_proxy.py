@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -13,10 +14,8 @@ METHODS = (b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE ")
 
 def _reset(sock: socket.socket) -> None:
     """Close now; shutdown first, because close() alone does not wake a thread blocked in recv() on it."""
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 

@@ -113,7 +113,7 @@ def test_request_log(client: WebClient, slack: FakeSlack) -> None:
         (False, "channel_not_found", "two"),
     ]
     assert [c.method for c in slack.calls()] == ["chat.postMessage", "chat.postMessage"]
-    with pytest.raises(AssertionError, match="waited 0.05s for 3x chat.postMessage"):
+    with pytest.raises(AssertionError, match=r"waited 0\.05s for 3x chat\.postMessage"):
         slack.wait_for("chat.postMessage", 3, timeout=0.05)
 
 

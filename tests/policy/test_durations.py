@@ -33,7 +33,7 @@ def test_malformed_durations_are_refused(text: str) -> None:
 
 @pytest.mark.parametrize("value", [10, 1.5, None, timedelta(hours=1), ["1h"]])
 def test_non_strings_are_refused(value: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected a duration like 90s"):
         parse_duration(value)  # type: ignore[arg-type]
 
 

@@ -79,7 +79,8 @@ def test_demo_agent_proposals_are_shown(sandbox: Sandbox, page: httpx.Client) ->
 def test_a_click_approves_and_the_webhook_receives_the_refund(sandbox: Sandbox, page: httpx.Client) -> None:
     msg = wait_for(lambda: find_message(state(page), "ORD-20331"), what="the refund message")
     r = page.post("/api/click", json={"user": FINANCE, **button(msg, "Approve")})
-    assert r.status_code == 200 and r.json()["ok"], r.text
+    assert r.status_code == 200, r.text
+    assert r.json()["ok"], r.text
     st = wait_for(
         lambda: (
             (s := state(page))

@@ -68,7 +68,8 @@ def test_missing_malformed_and_unknown_tokens_are_401_and_store_nothing(
         ("POST", "/api/v1/proposals/x/cancel", None),
     ]:
         r = client.request(method, path, json=body, headers=headers)
-        assert r.status_code == 401 and r.json()["code"] == "NotAuthenticated", (path, r.text)
+        assert r.status_code == 401, (path, r.text)
+        assert r.json()["code"] == "NotAuthenticated", (path, r.text)
     assert _proposals(svc) == 0
     assert len(_events(svc)) == before
 

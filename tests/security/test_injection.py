@@ -42,7 +42,8 @@ def _no_linkify_options(rig: Rig) -> None:
     """Raw '@here' stays text unless link_names or parse=full is set: the app never sets them."""
     for method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
         for call in rig.slack.calls(method):
-            assert not call.args.get("link_names") and call.args.get("parse") != "full", (method, call.args)
+            assert not call.args.get("link_names"), (method, call.args)
+            assert call.args.get("parse") != "full", (method, call.args)
 
 
 def test_agent_text_fields_never_become_mentions_or_links(rig: Rig) -> None:
@@ -108,7 +109,7 @@ def test_a_reason_typed_in_the_thread_never_becomes_a_mention(rig: Rig) -> None:
     )
     rig.settle()
     assert rig.get(p["id"])["status"] == "rejected"
-    bot_hits = [h for h in _evil_hits(rig)]
+    bot_hits = list(_evil_hits(rig))
     assert bot_hits == []
 
 

@@ -51,7 +51,7 @@ def complete_upload(ctx: Ctx) -> dict[str, Any]:
         rec.title, rec.completed = title, True
         rec.channels = [ch.id for ch in channels]
         rec.initial_comment = comment or None
-    for ch, parent in zip(channels, parents):
+    for ch, parent in zip(channels, parents, strict=False):
         msg = ws.add_message(
             ch,
             text=comment,
