@@ -248,9 +248,9 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 def bench_services(db_url: str, policies_dir: Path, *, migrate_db: bool = True, **settings: Any) -> Any:
     """In-process Services on `db_url` (migrated) for setting up data before the server starts."""
-    from bot.app import build_services
     from bot.config import Settings
     from bot.store import migrate
+    from bot.wiring import build_services
 
     svc = build_services(Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings))
     if migrate_db:

@@ -13,49 +13,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
 from bot.api import health, problems, proposals
-from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError
-from bot.flow.context import ConnectorHub, Services
+from bot.flow.context import Services
 from bot.metrics import Metrics
-from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.scheduler.runner import SchedulerRunner
-from bot.scheduler.sweep import instance_name
 from bot.store import migrate
-from bot.store.db import make_engine
-from connectors import registry
-from connectors.base import ConnectorContext
+from bot.wiring import build_services
 
 log = structlog.get_logger(__name__)
-
-
-def build_services(
-    settings: Settings, *, clock: Clock | None = None, connector_context: ConnectorContext | None = None
-) -> Services:
-    """Everything the flows need, from settings (policies are validated here: bad ones stop start-up)."""
-    try:
-        policies = load_policies(settings.policies_dir)
-    except PolicyFileError as exc:
-        raise ConfigError(f"COUNTERSIGN_POLICIES: invalid policy files:\n{exc}") from None
-    engine = make_engine(settings.database_url)
-    context = connector_context or ConnectorContext()
-    _warn_missing_secrets(policies, context)
-    return Services(
-        settings=settings,
-        engine=engine,
-        policies=policies,
-        clock=clock or SystemClock(),
-        connectors=ConnectorHub(policies, context),
-        instance=instance_name(),
-    )
-
-
-def _warn_missing_secrets(policies: PolicySet, context: ConnectorContext) -> None:
-    """Say at start-up which actions cannot execute yet (they will fail visibly, not silently, if approved)."""
-    for wf in policies.workflows.values():
-        for act in wf.actions.values():
-            for name in registry.missing_secrets(act.connector_config, context.env):
-                log.warning("connector secret not set", workflow=wf.name, action=act.name, variable=name)
 
 
 def create_app(
@@ -71,7 +36,6 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate.upgrade, svc.engine)
         if scheduler_on:
-            svc.kick = runner.kick
             runner.start()
         for hook in app.state.on_startup:  # e.g. Slack Socket Mode
             await run_in_threadpool(hook)

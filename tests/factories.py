@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_services
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flow import agents
 from bot.flow.context import Services
+from bot.flow.ports import DigestPublisher, Directory, Notifier
 from bot.scheduler.sweep import Sweeper
 from bot.store import migrate
+from bot.wiring import build_services
 from connectors.base import ConnectorContext
 
 WEBHOOK_SECRET = "whsec-test"
@@ -62,12 +63,25 @@ def write_policies(directory: Path, *, webhook_url: str = "http://127.0.0.1:9/ho
 
 
 def make_services(
-    db_url: str, policies_dir: Path, *, clock: Clock | None = None, env: dict[str, str] | None = None, **settings: Any
+    db_url: str,
+    policies_dir: Path,
+    *,
+    clock: Clock | None = None,
+    env: dict[str, str] | None = None,
+    notifier: Notifier | None = None,
+    publisher: DigestPublisher | None = None,
+    directory: Directory | None = None,
+    **settings: Any,
 ) -> Services:
-    """Services on a migrated database, with injected clock and connector secrets."""
+    """Services on a migrated database, with injected clock, connector secrets and ports."""
     cfg = Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings)
     svc = build_services(
-        cfg, clock=clock, connector_context=ConnectorContext(env=env or {"PAYOUT_SECRET": WEBHOOK_SECRET})
+        cfg,
+        clock=clock,
+        connector_context=ConnectorContext(env=env or {"PAYOUT_SECRET": WEBHOOK_SECRET}),
+        notifier=notifier,
+        publisher=publisher,
+        directory=directory,
     )
     migrate.upgrade(svc.engine)
     return svc

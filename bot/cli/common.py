@@ -31,8 +31,8 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 def services_or_exit(settings: Settings, *, migrate_db: bool = True) -> Services:
     """Build services (and bring the database up to date) or exit with a clear message."""
-    from bot.app import build_services
     from bot.store import migrate
+    from bot.wiring import build_services
 
     try:
         svc = build_services(settings)

@@ -30,7 +30,7 @@ def digest(
         names = [svc.policies.workflow(workflow).name] if workflow else sorted(svc.policies.workflows)
     except CountersignError as exc:
         fail(exc.message, 2)
-    if not dry_run and not _attach_slack(svc):
+    if not dry_run and svc.publisher is None:
         fail(
             "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post digests, "
             "or add --dry-run to print them here",
@@ -41,17 +41,6 @@ def digest(
             print_report(console, flow.preview(svc, period=period, workflow=name))
         else:
             _post(svc, period, name)
-
-
-def _attach_slack(svc: Services) -> bool:
-    """Give the services a Slack publisher when credentials are configured."""
-    if not svc.settings.slack_enabled:
-        return False
-    from bot.slack.client import make_client
-    from bot.slack.digest import SlackDigestPublisher
-
-    svc.publisher = SlackDigestPublisher(make_client(svc.settings))
-    return True
 
 
 def _post(svc: Services, period: Period, workflow: str) -> None:

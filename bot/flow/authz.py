@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.flow.context import Services
+from bot.flow.ports import Deciders
 from bot.policy import ApprovalPolicy
 from bot.store.models import Proposal
-
-
-@dataclass(frozen=True)
-class Deciders:
-    users: tuple[str, ...]
-    usergroups: tuple[str, ...]
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """Every user and group id, users first (edges format them as mentions)."""
-        return self.users + self.usergroups
 
 
 def approval_policy(svc: Services, p: Proposal) -> ApprovalPolicy:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import cast
 
 from sqlalchemy.engine import Engine
 
@@ -39,17 +40,49 @@ class ConnectorHub:
         return bool(getattr(registry.connector_class(act.connector_type), "executes_remotely", False))
 
 
-@dataclass
+class Wakeup:
+    """Wakes the sweep after new due work is committed. The scheduler of this replica subscribes while it runs;
+    without one (CLI, tests driving the sweep by hand) a kick does nothing."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener` on every kick until unsubscribed."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        """Stop calling `listener` (a no-op when it was not subscribed)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def kick(self) -> None:
+        """Tell every listener that new work is waiting."""
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
+@dataclass(frozen=True)
 class Services:
-    """Settings, database, policies, clock and ports, injected into every flow call."""
+    """Settings, database, policies, clock and ports, injected into every flow call. Built once, completely, by
+    bot.wiring.build_services, and never changed afterwards."""
 
     settings: Settings
     engine: Engine
     policies: PolicySet
     clock: Clock
     connectors: ConnectorHub
-    notifier: Notifier | None = None
+    notifier: Notifier | None = None  # None when Slack is not configured: messages wait in the outbox
     publisher: DigestPublisher | None = None  # posts the monthly digest (Slack); None when Slack is not configured
-    directory: Directory = field(default_factory=EmptyDirectory)
-    kick: Callable[[], None] = lambda: None  # wakes the sweep after new due work is committed
+    directory: Directory = field(default_factory=lambda: cast(Directory, EmptyDirectory()))
+    wakeup: Wakeup = field(default_factory=Wakeup)
     instance: str = "countersign"
+
+    def kick(self) -> None:
+        """Wake the sweep: new due work was just committed."""
+        self.wakeup.kick()

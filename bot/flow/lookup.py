@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.errors import NotFound
-from bot.flow.authz import Deciders, deciders, may_decide
+from bot.flow.authz import deciders, may_decide
 from bot.flow.context import Services
-from bot.flow.ports import MessageRef
+from bot.flow.ports import MessageFacts, MessageRef, Surroundings
 from bot.flow.public import ProposalPublic, load_public
+from bot.policy import ActionPolicy
 from bot.store import proposals
 from bot.store.db import read_scope
-
-
-@dataclass(frozen=True)
-class Surroundings:
-    """What a rendering needs beside the public shape."""
-
-    thread: MessageRef | None  # the conversation the agent asked to post in
-    deciders: Deciders
-    duplicate: MessageRef | None  # the earlier look-alike's message, once it is posted
 
 
 def get(svc: Services, proposal_id: str) -> ProposalPublic:
@@ -45,6 +35,29 @@ def surroundings(svc: Services, proposal_id: str) -> Surroundings:
             else None
         )
         return Surroundings(thread, deciders(svc, p), earlier)
+
+
+def action_policy(svc: Services, view: ProposalPublic) -> ActionPolicy | None:
+    """The action's policy; None for handoffs, which have no action."""
+    if view.kind == "handoff":
+        return None
+    return svc.policies.workflow(view.workflow).action(view.action)
+
+
+def message_facts(svc: Services, view: ProposalPublic) -> MessageFacts:
+    """Everything the proposal's message shows: the public shape plus its policy facts and surroundings."""
+    wf = svc.policies.workflow(view.workflow)
+    act = action_policy(svc, view)
+    return MessageFacts(
+        view=view,
+        approval=act.approval if act else wf.handoff_policy(),
+        owner=wf.owner,
+        review_channel=wf.review_channel,
+        around=surroundings(svc, view.id),
+        zone=svc.settings.zone,
+        display=list(act.display) if act else [],
+        sensitive=list(act.sensitive) if act else [],
+    )
 
 
 def at_message(svc: Services, *, channel: str, ts: str) -> list[ProposalPublic]:

@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.errors import CountersignError
+from bot.flow import lookup
 from bot.flow.context import Services
 from bot.flow.outbox import GiveUp, Retry, backoff
-from bot.flow.ports import Note, NotifyError
+from bot.flow.ports import Note, Notifier, NotifyError
 from bot.flow.public import load_public
 from bot.store import due, proposals
 from bot.store.db import read_scope, session_scope
@@ -28,7 +29,8 @@ def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
         before = load_public(s, proposal_id)
     if before is None or before.slack.ts:
         return
-    ref = _call(lambda: notifier.post_proposal(before), attempt)
+    facts = lookup.message_facts(svc, before)
+    ref = _call(lambda: notifier.post_proposal(facts), attempt)
     with session_scope(svc.engine) as s:
         proposals.set_fields(
             session=s,
@@ -55,7 +57,8 @@ def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
         view = load_public(s, proposal_id)
     if view is None or not view.slack.ts:
         return
-    _call(lambda: notifier.update_proposal(view), attempt, in_doubt_wait=LATE_ARRIVAL)
+    facts = lookup.message_facts(svc, view)
+    _call(lambda: notifier.update_proposal(facts), attempt, in_doubt_wait=LATE_ARRIVAL)
 
 
 def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int) -> None:
@@ -73,14 +76,15 @@ def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int)
     if not view.slack.ts and _success(data):
         return  # it ran without a message (auto-approved, live): successes are for the digest, not a warning
     payload = dict(data)
-    _call(lambda: notifier.post_note(view, Note(kind=payload.pop("kind"), data=payload)), attempt)
+    facts, note_ = lookup.message_facts(svc, view), Note(kind=str(payload.pop("kind")), data=payload)
+    _call(lambda: notifier.post_note(facts, note_), attempt)
 
 
 def _success(data: dict[str, Any]) -> bool:
     return data.get("kind") == "executed" or (data.get("kind") == "reported" and bool(data.get("ok")))
 
 
-def _notifier(svc: Services) -> Any:
+def _notifier(svc: Services) -> Notifier:
     if svc.notifier is None:
         raise Retry("Slack is not configured (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)", NOT_CONFIGURED_RETRY)
     return svc.notifier

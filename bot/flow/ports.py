@@ -1,9 +1,22 @@
-"""What the flow needs from the outside world, as small Protocols (Slack implements them; tests use fakes)."""
+"""What the flow needs from the outside world, as small typed Protocols (Slack implements them; tests use fakes).
+
+Values cross one way: the flow gathers everything a rendering needs into `MessageFacts`; the Slack side renders what
+it is given and never calls back into the flow."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+from zoneinfo import ZoneInfo
+
+from bot.flow.public import ProposalPublic
+from bot.policy import ApprovalPolicy
+
+if TYPE_CHECKING:  # the digest's report model is heavy to import and only named here
+    from bot.digest.report import DigestReport
+
+# What a thread note carries: JSON, as stored in the outbox.
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 
 
 @dataclass(frozen=True)
@@ -16,11 +29,59 @@ class MessageRef:
 
 
 @dataclass(frozen=True)
+class Deciders:
+    """Who may decide a proposal right now: users and user groups, as Slack ids."""
+
+    users: tuple[str, ...]
+    usergroups: tuple[str, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every user and group id, users first (edges format them as mentions)."""
+        return self.users + self.usergroups
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """Where a proposal sits: the agent's thread, its current deciders, the earlier look-alike's message."""
+
+    thread: MessageRef | None  # the conversation the agent asked to post in
+    deciders: Deciders
+    duplicate: MessageRef | None  # the earlier look-alike's message, once it is posted
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    """Everything a proposal message is rendered from, gathered by the flow. `note` is trusted mrkdwn shown on top
+    (e.g. a fallback notice)."""
+
+    view: ProposalPublic
+    approval: ApprovalPolicy
+    owner: str
+    review_channel: str
+    around: Surroundings
+    zone: ZoneInfo
+    display: list[str] = field(default_factory=list)
+    sensitive: list[str] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def shadow(self) -> bool:
+        """True for shadow-mode workflows (nothing executes)."""
+        return self.view.mode == "shadow"
+
+    @property
+    def handoff(self) -> bool:
+        """True for a case handed to humans rather than an action to approve."""
+        return self.view.kind == "handoff"
+
+
+@dataclass(frozen=True)
 class Note:
     """A thread reply: `kind` picks the template, `data` fills it (the Slack layer renders it)."""
 
     kind: str
-    data: dict[str, Any]
+    data: dict[str, JSONValue]
 
 
 class NotifyError(Exception):
@@ -44,19 +105,19 @@ class NotifyError(Exception):
 class Notifier(Protocol):
     """Posts and updates proposal messages. Raises NotifyError (retryable or not) on failure."""
 
-    def post_proposal(self, proposal: Any) -> MessageRef: ...
+    def post_proposal(self, facts: MessageFacts) -> MessageRef: ...
 
-    def update_proposal(self, proposal: Any) -> None: ...
+    def update_proposal(self, facts: MessageFacts) -> None: ...
 
-    def post_note(self, proposal: Any, note: Note) -> None: ...
+    def post_note(self, facts: MessageFacts, note: Note) -> None: ...
 
 
 class DigestPublisher(Protocol):
     """Posts the monthly digest (then its chart in the digest's thread). Raises NotifyError on failure."""
 
-    def post_digest(self, report: Any) -> MessageRef: ...
+    def post_digest(self, report: DigestReport) -> MessageRef: ...
 
-    def post_chart(self, report: Any, ref: MessageRef, png: bytes) -> None: ...
+    def post_chart(self, report: DigestReport, ref: MessageRef, png: bytes) -> None: ...
 
 
 class Directory(Protocol):

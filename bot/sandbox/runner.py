@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import structlog
 
-from bot.app import build_services, create_app
+from bot.app import create_app
 from bot.config import Settings
 from bot.fakeslack import BackgroundServer, FakeSlack, SlackDriver
 from bot.flow import agents
@@ -23,6 +23,7 @@ from bot.sandbox.people import BOT_USER, Seed, seed_workspace
 from bot.sandbox.smtp_sink import SmtpSink
 from bot.sandbox.standins import CrmStandIn, WebhookStandIn
 from bot.sandbox.targets import Target, TargetConflict, local_targets
+from bot.wiring import build_services
 from connectors.base import ConnectorContext
 
 log = structlog.get_logger(__name__)

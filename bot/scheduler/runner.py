@@ -83,6 +83,7 @@ class SchedulerRunner:
     def start(self) -> None:
         """Start the scheduler thread; catch up on digests missed while down; the first sweep runs at once."""
         self.scheduler.start()
+        self.svc.wakeup.subscribe(self.kick)
         self.queue_digests()
         with self._kick_lock:
             self._kicked = False
@@ -102,6 +103,7 @@ class SchedulerRunner:
 
     def shutdown(self) -> None:
         """Stop taking new work and wait for the running sweep to finish."""
+        self.svc.wakeup.unsubscribe(self.kick)
         if self.scheduler.running:
             self.sweeper.stop()  # a long sweep returns after its current item
             self.scheduler.shutdown(wait=True)

@@ -1,4 +1,4 @@
-"""The proposal message as Block Kit (slack_sdk.models): pure functions from a Card to (text, blocks)."""
+"""The proposal message as Block Kit (slack_sdk.models): pure functions from a MessageFacts to (text, blocks)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.flow.ports import MessageFacts
 from bot.slack import message_parts as parts
 from bot.slack import mrkdwn as md
-from bot.slack.card import Card
 from bot.slack.ids import Id, button_value
 
 HEADER_MAX = 150
 TEXT_MAX = 3000  # the notification / fallback text
 
 
-def proposal_message(card: Card) -> tuple[str, list[Block]]:
+def proposal_message(card: MessageFacts) -> tuple[str, list[Block]]:
     """The message for a proposal in any state; `text` is the notification fallback."""
     cuts = parts.Cuts()
     blocks: list[Block] = [HeaderBlock(text=md.truncate(header(card), HEADER_MAX))]
@@ -48,7 +48,7 @@ def proposal_message(card: Card) -> tuple[str, list[Block]]:
     return fallback_text(card), blocks
 
 
-def header(card: Card) -> str:
+def header(card: MessageFacts) -> str:
     """e.g. "Approval needed · payouts / send" (workflow and action names are policy slugs, not agent text)."""
     v = card.view
     state = "Handoff" if card.handoff else "Approval needed"
@@ -58,12 +58,12 @@ def header(card: Card) -> str:
     return f"{'SHADOW · ' if card.shadow else ''}{state} · {what}"
 
 
-def fallback_text(card: Card) -> str:
+def fallback_text(card: MessageFacts) -> str:
     """Notification text: header plus the start of the escaped summary."""
     return md.truncate(f"{header(card)}: {md.escape(card.view.summary)}", 300)
 
 
-def decision_buttons(card: Card) -> list[ButtonElement]:
+def decision_buttons(card: MessageFacts) -> list[ButtonElement]:
     """Approve (hidden while the payload has problems) / Edit / Reject / Escalate, or Take it for handoffs."""
     if card.view.status != "pending":
         return []
@@ -83,7 +83,7 @@ def decision_buttons(card: Card) -> list[ButtonElement]:
     return buttons
 
 
-def execution_buttons(card: Card) -> list[ButtonElement]:
+def execution_buttons(card: MessageFacts) -> list[ButtonElement]:
     """Retry / Mark done by hand / Give up after a final execution failure."""
     if card.view.execution.status != "failed" or parts.given_up(card):
         return []
@@ -100,7 +100,7 @@ def execution_buttons(card: Card) -> list[ButtonElement]:
     ]
 
 
-def _field_sections(card: Card, cuts: parts.Cuts) -> list[Block]:
+def _field_sections(card: MessageFacts, cuts: parts.Cuts) -> list[Block]:
     items = parts.key_fields(card, cuts)
     out: list[Block] = [
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in items[i : i + 10]]) for i in range(0, len(items), 10)
@@ -120,7 +120,7 @@ def _context(text: str) -> ContextBlock:
 
 
 def _button(
-    label: str, action: Id, card: Card, *, style: str | None = None, confirm: ConfirmObject | None = None
+    label: str, action: Id, card: MessageFacts, *, style: str | None = None, confirm: ConfirmObject | None = None
 ) -> ButtonElement:
     return ButtonElement(
         text=label, action_id=action, value=button_value(card.view.id, card.view.version), style=style, confirm=confirm

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.flow.ports import MessageFacts
 from bot.slack import mrkdwn as md
-from bot.slack.card import Card
 from bot.slack.fields import diff_line, display_paths, lookup, shown
 
 SECTION_MAX = 3000
@@ -38,12 +38,12 @@ class Cuts:
         return md.truncate(text, limit)
 
 
-def summary(card: Card, cuts: Cuts) -> str:
+def summary(card: MessageFacts, cuts: Cuts) -> str:
     """The agent's summary, escaped."""
     return cuts.fit(md.escape(card.view.summary), SUMMARY_MAX, "summary")
 
 
-def key_fields(card: Card, cuts: Cuts) -> list[str]:
+def key_fields(card: MessageFacts, cuts: Cuts) -> list[str]:
     """`*path*\\nvalue` for the policy's key fields, sensitive ones masked."""
     paths = display_paths(card.view.payload, card.display)
     if len(paths) > MESSAGE_FIELDS:
@@ -56,7 +56,7 @@ def key_fields(card: Card, cuts: Cuts) -> list[str]:
     return out
 
 
-def more_fields(card: Card) -> int:
+def more_fields(card: MessageFacts) -> int:
     """How many key fields did not fit in the message."""
     return max(0, len(display_paths(card.view.payload, card.display)) - MESSAGE_FIELDS)
 
@@ -70,7 +70,7 @@ def bullet_list(title: str, lines: list[str], cuts: Cuts, what: str) -> str:
     return md.truncate("\n".join([title, *shown_lines]), SECTION_MAX)
 
 
-def problems(card: Card, cuts: Cuts) -> str | None:
+def problems(card: MessageFacts, cuts: Cuts) -> str | None:
     """The payload's problems, or None when there are none."""
     if not card.view.problems:
         return None
@@ -79,7 +79,7 @@ def problems(card: Card, cuts: Cuts) -> str | None:
     return bullet_list(head, lines, cuts, "problems")
 
 
-def diff(card: Card, cuts: Cuts) -> str | None:
+def diff(card: MessageFacts, cuts: Cuts) -> str | None:
     """The human edits against the agent's original payload, or None."""
     if not card.view.edited or not card.view.diff:
         return None
@@ -90,7 +90,7 @@ def diff(card: Card, cuts: Cuts) -> str | None:
     return bullet_list("✏️ *Edited* (changes to the agent's proposal):", lines, cuts, "diff")
 
 
-def status(card: Card) -> str:
+def status(card: MessageFacts) -> str:
     """Where the decision stands: waiting (with quorum progress) or who decided, when and why."""
     v = card.view
     if v.status == "pending":
@@ -108,7 +108,7 @@ def status(card: Card) -> str:
     return md.truncate(text, SECTION_MAX)
 
 
-def _waiting(card: Card) -> str:
+def _waiting(card: MessageFacts) -> str:
     v = card.view
     if card.handoff:
         return "🙋 *Waiting for someone to take it*"
@@ -120,7 +120,7 @@ def _waiting(card: Card) -> str:
     return text
 
 
-def context_lines(card: Card) -> list[str]:
+def context_lines(card: MessageFacts) -> list[str]:
     """Why (policy reason), who may decide, when it expires, who asked."""
     v = card.view
     who = [md.mention(i) for i in card.around.deciders.ids]
@@ -135,13 +135,13 @@ def context_lines(card: Card) -> list[str]:
     return lines
 
 
-def links(card: Card) -> str | None:
+def links(card: MessageFacts) -> str | None:
     """The links the agent gave, each showing its real host."""
     items = [md.link(str(x.get("url", "")), str(x.get("title", "link"))) for x in card.view.links]
     return md.truncate("🔗 " + " · ".join(items), SECTION_MAX) if items else None
 
 
-def duplicate(card: Card) -> str | None:
+def duplicate(card: MessageFacts) -> str | None:
     """A notice when the same workflow, action and payload were proposed recently."""
     if not card.view.duplicate_of:
         return None
@@ -151,7 +151,7 @@ def duplicate(card: Card) -> str | None:
     return f"♊ *Possible duplicate* of {where} (same workflow, action and payload in the last 24 h)."
 
 
-def execution(card: Card) -> str | None:
+def execution(card: MessageFacts) -> str | None:
     """What happened after approval: queued, running, result or failure."""
     ex, v = card.view.execution, card.view
     if ex.status == "none" or v.status not in {"approved", "auto_approved"}:
@@ -171,7 +171,7 @@ def execution(card: Card) -> str | None:
     return md.truncate(text, SECTION_MAX)
 
 
-def given_up(card: Card) -> bool:
+def given_up(card: MessageFacts) -> bool:
     """True once someone closed the failed execution with Give up (recorded in its result)."""
     result = card.view.execution.result
     return isinstance(result, dict) and bool(result.get("given_up_by"))

@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject, PlainTextInputElement, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.flow.ports import MessageFacts
 from bot.slack import mrkdwn as md
-from bot.slack.card import Card
 from bot.slack.fields import masked
 from bot.slack.ids import Id
 from bot.slack.schema_form import form_fields, input_block
@@ -40,7 +40,7 @@ class Origin:
         return cls(str(data.get("p") or ""), data.get("v"), data.get("c"), data.get("t"))
 
 
-def edit_modal(card: Card, schema: dict[str, Any], origin: Origin) -> View:
+def edit_modal(card: MessageFacts, schema: dict[str, Any], origin: Origin) -> View:
     """One input per payload field, pre-filled (sensitive ones too: the editor is an approver)."""
     what = f"{md.escape(card.view.workflow)} / {md.escape(card.view.action)}"
     intro = (
@@ -71,7 +71,7 @@ def edit_modal(card: Card, schema: dict[str, Any], origin: Origin) -> View:
     )
 
 
-def reject_modal(card: Card, origin: Origin) -> View:
+def reject_modal(card: MessageFacts, origin: Origin) -> View:
     """A required reason, which is stored and returned to the agent."""
     reason = InputBlock(
         block_id=Id.REASON_BLOCK,
@@ -91,7 +91,7 @@ def reject_modal(card: Card, origin: Origin) -> View:
     )
 
 
-def full_modal(card: Card) -> View:
+def full_modal(card: MessageFacts) -> View:
     """The whole summary and payload (sensitive values masked), split into blocks within Slack's limits."""
     payload = json.dumps(masked(card.view.payload, card.sensitive), indent=2, ensure_ascii=False)
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text="*Summary*"))]

@@ -1,38 +1,30 @@
-"""mount_slack(app, svc): Slack ports into the services, POST /slack/events, /readyz check, Socket Mode."""
+"""mount_slack(app, svc): POST /slack/events, the /readyz check and Socket Mode (the Slack ports are built with the
+services, in bot.wiring)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from bot.flow.context import ConnectorHub, Services
-from bot.flow.ports import EmptyDirectory
+from bot.errors import ConfigError
+from bot.flow.context import Services
 from bot.slack.bolt_app import LazyPool, build_bolt_app
-from bot.slack.client import AuthCheck, make_client
-from bot.slack.digest import SlackDigestPublisher
-from bot.slack.directory import SlackDirectory
-from bot.slack.notifier import SlackNotifier
+from bot.slack.client import AuthCheck
 from bot.slack.socket_mode import SocketMode
 
 
 def mount_slack(app: FastAPI, svc: Services) -> None:
     """Wire Slack into the app; tests read `app.state.slack_bolt` and `app.state.slack_lazy`."""
-    client = make_client(svc.settings)
-    if svc.notifier is None:  # its own client: the sweep paces chat.postMessage per channel instead of sleeping
-        svc.notifier = SlackNotifier(make_client(svc.settings, paced_posts=True), svc)
-    if svc.publisher is None:
-        svc.publisher = SlackDigestPublisher(client)
-    if isinstance(svc.directory, EmptyDirectory):
-        svc.directory = SlackDirectory(client)
-    if svc.connectors.context.slack_client is None:  # slack_reply posts with the same client
-        svc.connectors = ConnectorHub(svc.policies, replace(svc.connectors.context, slack_client=client))
+    client = svc.connectors.context.slack_client
+    if not isinstance(client, WebClient):
+        raise ConfigError("Slack is configured but the services were built without a Slack client (bot.wiring)")
     pool = LazyPool()
     bolt = build_bolt_app(client, svc, pool)
     app.state.slack_bolt, app.state.slack_lazy = bolt, pool

@@ -8,13 +8,9 @@ from typing import Any
 import structlog
 from slack_sdk import WebClient
 
-from bot.flow import lookup
-from bot.flow.context import Services
-from bot.flow.ports import MessageRef, Note, NotifyError
-from bot.flow.public import ProposalPublic
+from bot.flow.ports import MessageFacts, MessageRef, Note, NotifyError
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
-from bot.slack.card import Card, build_card
 from bot.slack.client import GONE, RATE_LIMITED, SlackFailure, slack_call
 from bot.slack.notes import note_message
 
@@ -24,14 +20,14 @@ LOST = GONE | {"message_not_found", "cant_update_message", "edit_window_closed"}
 
 
 class SlackNotifier:
-    """Renders with bot.slack.blocks / notes and talks to Slack through one WebClient."""
+    """Renders what the flow gathered (bot.slack.blocks / notes) and talks to Slack through one WebClient."""
 
-    def __init__(self, client: WebClient, svc: Services) -> None:
-        self.client, self.svc = client, svc
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
 
-    def post_proposal(self, proposal: ProposalPublic) -> MessageRef:
+    def post_proposal(self, facts: MessageFacts) -> MessageRef:
         """Post in the agent's thread when given, else the action's channel; else the review channel, noted."""
-        card = self._card(proposal)
+        card, proposal = self._card(facts), facts.view
         channel, thread_ts = self._home(card)
         try:
             return self._post(card, channel, thread_ts)
@@ -45,11 +41,11 @@ class SlackNotifier:
                 error=exc.code,
             )
             note = f"⚠️ Could not post in {md.channel_link(channel)} ({md.escape(exc.code)}); posted here instead."
-            return self._post(replace(card, note=note), self._review(card), None, first_error=exc)
+            return self._post(replace(card, note=note), card.review_channel, None, first_error=exc)
 
-    def update_proposal(self, proposal: ProposalPublic) -> None:
+    def update_proposal(self, facts: MessageFacts) -> None:
         """Re-render the message in place."""
-        card = self._card(proposal)
+        card, proposal = self._card(facts), facts.view
         text, blocks = proposal_message(card)
         try:
             with slack_call():
@@ -67,11 +63,11 @@ class SlackNotifier:
             )
             where = md.channel_link(proposal.slack.channel or "")
             note = f"⚠️ Could not update the message in {where} ({md.escape(exc.code)}); this is its current state."
-            self._post(replace(card, note=note), self._review(card), None, first_error=exc)
+            self._post(replace(card, note=note), card.review_channel, None, first_error=exc)
 
-    def post_note(self, proposal: ProposalPublic, note: Note) -> None:
+    def post_note(self, facts: MessageFacts, note: Note) -> None:
         """Reply in the proposal message's thread (or the review channel when the message is unreachable)."""
-        card = self._card(proposal)
+        card, proposal = facts, facts.view
         text, blocks = note_message(note, card.sensitive)
         channel, ts = proposal.slack.channel, proposal.slack.ts
         try:
@@ -89,28 +85,23 @@ class SlackNotifier:
                 lead = (
                     f"⚠️ Could not reply in {md.channel_link(channel or '')} ({md.escape(exc.code)}). About {about}:\n"
                 )
-            self._send(self._review(card), md.truncate(lead + text, 3000), None, None, first_error=exc)
+            self._send(card.review_channel, md.truncate(lead + text, 3000), None, None, first_error=exc)
 
     # ---- helpers
-    def _card(self, proposal: ProposalPublic) -> Card:
-        around = lookup.surroundings(self.svc, proposal.id)
-        card = build_card(self.svc, proposal, around)
-        home = self._home(card)[0]
+    def _card(self, card: MessageFacts) -> MessageFacts:
+        proposal, home = card.view, self._home(card)[0]
         if proposal.slack.channel and proposal.slack.channel != home:
             # It lives in the review channel because its own channel failed: keep saying so on every update.
             card = replace(card, note=f"⚠️ Posted here because Countersign could not post in {md.channel_link(home)}.")
         return card
 
     @staticmethod
-    def _home(card: Card) -> tuple[str, str | None]:
+    def _home(card: MessageFacts) -> tuple[str, str | None]:
         thread = card.around.thread
         return (thread.channel, thread.ts) if thread else (card.approval.channel, None)
 
-    def _review(self, card: Card) -> str:
-        return self.svc.policies.workflow(card.view.workflow).review_channel
-
     def _post(
-        self, card: Card, channel: str, thread_ts: str | None, first_error: SlackFailure | None = None
+        self, card: MessageFacts, channel: str, thread_ts: str | None, first_error: SlackFailure | None = None
     ) -> MessageRef:
         text, blocks = proposal_message(card)
         response = self._send(channel, text, blocks_json(blocks), thread_ts, first_error=first_error)

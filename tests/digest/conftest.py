@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -21,5 +22,4 @@ def slack(clock: FakeClock) -> Iterator[FakeSlack]:
 @pytest.fixture
 def posting(svc: Services, slack: FakeSlack) -> Services:
     """The `payouts` services, posting digests to the fake Slack."""
-    svc.publisher = publisher(slack)
-    return svc
+    return replace(svc, publisher=publisher(slack))

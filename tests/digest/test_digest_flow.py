@@ -235,9 +235,8 @@ def test_mark_reviewed_records_the_first_reviewer_and_audits_it(posting: Service
 
 
 def _replica(pg_svc: Services, name: str, slack: FakeSlack) -> Services:
-    other = replace(pg_svc, instance=name, engine=make_engine(str(pg_svc.engine.url.render_as_string(False))))
-    other.publisher = publisher(slack)
-    return other
+    engine = make_engine(str(pg_svc.engine.url.render_as_string(False)))
+    return replace(pg_svc, instance=name, engine=engine, publisher=publisher(slack))
 
 
 @pytest.fixture

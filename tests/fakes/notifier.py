@@ -5,17 +5,17 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
 
-from bot.flow.ports import MessageRef, Note, NotifyError
+from bot.flow.ports import MessageFacts, MessageRef, Note, NotifyError
+from bot.flow.public import ProposalPublic
 
 
 @dataclass
 class RecordingNotifier:
     """Posts get ts "1.000001", "1.000002"...; `fail(...)` queues errors for the next calls."""
 
-    posts: list[Any] = field(default_factory=list)
-    updates: list[Any] = field(default_factory=list)
+    posts: list[ProposalPublic] = field(default_factory=list)  # the proposal's public state at each call
+    updates: list[ProposalPublic] = field(default_factory=list)
     notes: list[tuple[str, Note]] = field(default_factory=list)  # (proposal id, note)
     _errors: deque[NotifyError] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -30,24 +30,24 @@ class RecordingNotifier:
             if self._errors:
                 raise self._errors.popleft()
 
-    def post_proposal(self, proposal: Any) -> MessageRef:
+    def post_proposal(self, facts: MessageFacts) -> MessageRef:
         """Record the post; answer with the next ts."""
         self._maybe_fail()
         with self._lock:
-            self.posts.append(proposal)
+            self.posts.append(facts.view)
             return MessageRef(channel="C0PAYOUTS", ts=f"1.{len(self.posts):06d}")
 
-    def update_proposal(self, proposal: Any) -> None:
+    def update_proposal(self, facts: MessageFacts) -> None:
         """Record the update (the proposal's public state at that moment)."""
         self._maybe_fail()
         with self._lock:
-            self.updates.append(proposal)
+            self.updates.append(facts.view)
 
-    def post_note(self, proposal: Any, note: Note) -> None:
+    def post_note(self, facts: MessageFacts, note: Note) -> None:
         """Record the thread reply."""
         self._maybe_fail()
         with self._lock:
-            self.notes.append((proposal.id, note))
+            self.notes.append((facts.view.id, note))
 
     def notes_of(self, kind: str) -> list[Note]:
         """Recorded notes of one kind, oldest first."""

@@ -52,9 +52,20 @@ class StaticDirectory:
 
 
 @pytest.fixture
-def notifier(svc: Services) -> RecordingNotifier:
-    svc.notifier = RecordingNotifier()
-    return svc.notifier
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def svc(
+    db_url: str, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver, notifier: RecordingNotifier
+) -> Iterator[Services]:
+    """The shared `payouts` services, with a notifier that records what Slack was asked to do."""
+    s = make_services(
+        db_url, write_policies(tmp_path / "policies", webhook_url=receiver.url), clock=clock, notifier=notifier
+    )
+    yield s
+    s.engine.dispose()
 
 
 def _row(svc: Services, pid: str) -> Proposal:
@@ -122,8 +133,9 @@ def test_escalation_chain_mentions_each_step_and_lets_it_decide(
 def ops(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Services]:
     policies = write_policies(tmp_path / "ops-policies")
     (policies / "ops.yaml").write_text(OPS_POLICY)
-    s = make_services(db_url, policies, clock=clock)
-    s.notifier, s.directory = RecordingNotifier(), StaticDirectory({"S0ONCALL": {"U0DAVE"}})
+    s = make_services(
+        db_url, policies, clock=clock, notifier=RecordingNotifier(), directory=StaticDirectory({"S0ONCALL": {"U0DAVE"}})
+    )
     yield s
     s.engine.dispose()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -132,7 +133,7 @@ def test_a_503_is_a_clean_answer_and_keeps_the_connection(tmp_path: Path) -> Non
     svc = make_services(f"sqlite:///{tmp_path}/db.sqlite", write_policies(tmp_path / "policies"))
     token = add_agent(svc)
     svc.engine.dispose()
-    svc.engine = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")
+    svc = replace(svc, engine=make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"))
     client = TestClient(create_app(services=svc, run_scheduler=False), raise_server_exceptions=True)  # no lifespan
     r = client.post("/api/v1/proposals", json=proposal(), headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 503

@@ -71,7 +71,6 @@ def served(
         app = create_app(services=svc)
         with BackgroundServer(app) as server:
             app.state.runner.start()
-            svc.kick = app.state.runner.kick
             try:
                 yield svc, slack, app, server.url
             finally:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.policy import PolicyFileError, evaluate, load_policies
+from bot.wiring import build_services
 
 BASE = """workflow: pay
 owner: U0OWNER

@@ -10,14 +10,11 @@ import pytest
 
 from bot.fakeslack import check_message_blocks, check_view
 from bot.fakeslack.limits import view_size
-from bot.flow.authz import Deciders
-from bot.flow.lookup import Surroundings
-from bot.flow.ports import MessageRef, Note
+from bot.flow.ports import Deciders, MessageFacts, MessageRef, Note, Surroundings
 from bot.flow.public import ProposalPublic
 from bot.policy import ApprovalPolicy
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
-from bot.slack.card import Card
 from bot.slack.lists import approvals_reply, home_view
 from bot.slack.mention_text import parse
 from bot.slack.modals import Origin, edit_modal, full_modal, reject_modal
@@ -64,14 +61,15 @@ def _view(**overrides: Any) -> ProposalPublic:
     return ProposalPublic.model_validate({**base, **overrides})
 
 
-def _card(view: ProposalPublic) -> Card:
+def _card(view: ProposalPublic) -> MessageFacts:
     approval = ApprovalPolicy.model_validate({"channel": "C0PAYOUTS"})
     many = Deciders(tuple(f"U{i:05d}" for i in range(400)), tuple(f"S{i:05d}" for i in range(100)))
     around = Surroundings(MessageRef("C9", "9.9"), many, MessageRef("C1", "1.1", "https://x.slack.com/" + "p" * 5000))
-    return Card(
+    return MessageFacts(
         view=view,
         approval=approval,
         owner="U0OWNER",
+        review_channel="C0REVIEW",
         around=around,
         zone=ZoneInfo("Europe/Paris"),
         display=[f"k{i}" for i in range(200)],

@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from bot.flow import decide, lifecycle, lookup, results
 from bot.flow.context import Services
 from bot.slack import mrkdwn as md
-from bot.slack.card import action_policy, build_card
 from bot.slack.errors import ack_only, guarded
 from bot.slack.ids import Id, clicked
 from bot.slack.modals import Origin, edit_modal, full_modal, reject_modal
@@ -53,20 +52,20 @@ def _modal_handlers(svc: Services) -> dict[Id, Any]:
     def edit(body: Body, client: WebClient) -> None:
         pid, version = clicked(body)
         view = decide.check(svc, proposal_id=pid, user=user_of(body), verb="edit", version=version)
-        act = action_policy(svc, view)
+        act = lookup.action_policy(svc, view)
         schema = act.payload_schema if act else {}
-        modal = edit_modal(build_card(svc, view, lookup.surroundings(svc, pid)), schema, _origin(body, view.version))
+        modal = edit_modal(lookup.message_facts(svc, view), schema, _origin(body, view.version))
         client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
     def reject(body: Body, client: WebClient) -> None:
         pid, version = clicked(body)
         view = decide.check(svc, proposal_id=pid, user=user_of(body), verb="reject", version=version)
-        modal = reject_modal(build_card(svc, view, lookup.surroundings(svc, pid)), _origin(body, view.version))
+        modal = reject_modal(lookup.message_facts(svc, view), _origin(body, view.version))
         client.views_open(trigger_id=body["trigger_id"], view=modal.to_dict())
 
     def view_full(body: Body, client: WebClient) -> None:
         pid, _ = clicked(body)
-        card = build_card(svc, lookup.get(svc, pid), lookup.surroundings(svc, pid))
+        card = lookup.message_facts(svc, lookup.get(svc, pid))
         client.views_open(trigger_id=body["trigger_id"], view=full_modal(card).to_dict())
 
     return {Id.EDIT: edit, Id.REJECT: reject, Id.VIEW_FULL: view_full}

@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 
 from bot.flow import decide, edit, lookup
 from bot.flow.context import Services
-from bot.slack.card import action_policy
 from bot.slack.errors import guarded
 from bot.slack.ids import Id
 from bot.slack.modals import Origin
@@ -32,7 +31,7 @@ def _edit_submission(svc: Services) -> Any:
         # errors it raises are turned into inline errors by the app's error handler.
         origin = Origin.load(view.get("private_metadata"))
         current = lookup.get(svc, origin.proposal_id)
-        act = action_policy(svc, current)
+        act = lookup.action_policy(svc, current)
         fields = form_fields(act.payload_schema if act else {})
         payload, errors = parse(fields, view["state"]["values"], current.payload)
         if errors:
