@@ -48,11 +48,3 @@ class InvalidTransition(Conflict):
 
 class StaleView(Conflict):
     """The clicker saw an older version of the proposal than the one stored."""
-
-
-class ConnectorError(CountersignError):
-    """An execution failed. `retryable` says whether trying again may succeed."""
-
-    def __init__(self, message: str, *, retryable: bool, **details: object) -> None:
-        super().__init__(message, **details)
-        self.retryable = retryable

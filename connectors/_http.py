@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import httpx
 from pydantic import AfterValidator, HttpUrl, TypeAdapter
 
-from bot.errors import ConnectorError
+from connectors.base import ConnectorError
 
 EXCERPT_CHARS = 500
 

@@ -30,9 +30,16 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.errors import ConnectorError
-
 __all__ = ["Connector", "ConnectorConfig", "ConnectorContext", "ConnectorError", "Result"]
+
+
+class ConnectorError(Exception):
+    """An execution failed. `retryable` says whether trying again may succeed; `details` are recorded with it
+    (`retry_after`, in seconds, is honoured by the retry schedule)."""
+
+    def __init__(self, message: str, *, retryable: bool, **details: object) -> None:
+        super().__init__(message)
+        self.message, self.retryable, self.details = message, retryable, details
 
 
 class ConnectorConfig(BaseModel):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from bot.errors import ConnectorError
-from connectors.base import ConnectorConfig, ConnectorContext, Result
+from connectors.base import ConnectorConfig, ConnectorContext, ConnectorError, Result
 
 
 class CallbackConnector:

@@ -8,10 +8,9 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field, model_validator
 
-from bot.errors import ConnectorError
 from connectors import _http
 from connectors._crm_mapping import Kind, build_properties
-from connectors.base import ConnectorConfig, ConnectorContext, Result
+from connectors.base import ConnectorConfig, ConnectorContext, ConnectorError, Result
 
 _NAME = r"^[A-Za-z0-9_-]+$"  # object and property names end up in URL paths
 

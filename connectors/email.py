@@ -13,8 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from bot.errors import ConnectorError
-from connectors.base import ConnectorConfig, ConnectorContext, Result
+from connectors.base import ConnectorConfig, ConnectorContext, ConnectorError, Result
 
 # Deliberately loose: the relay is the authority; this only catches what cannot be an address.
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+$")

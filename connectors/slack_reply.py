@@ -8,9 +8,13 @@ from typing import Any, ClassVar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.errors import ConnectorError
-from bot.slack.mrkdwn import escape
-from connectors.base import ConnectorConfig, ConnectorContext, Result
+from connectors.base import ConnectorConfig, ConnectorContext, ConnectorError, Result
+
+
+def escape(text: object) -> str:
+    """Slack's mrkdwn escaping (& first): the agent's text can never become a mention, broadcast or link."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 # Slack answers these when the failure is on its side or momentary; everything else needs a human.
 _TEMPORARY = {"ratelimited", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}

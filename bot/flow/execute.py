@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import structlog
 
-from bot.errors import ConnectorError
 from bot.flow import effects
 from bot.flow.context import Services
 from bot.flow.outbox import Retry, backoff
@@ -14,6 +13,7 @@ from bot.flow.transitions import transition
 from bot.store import audit, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
+from connectors.base import ConnectorError
 
 log = structlog.get_logger(__name__)
 MAX_EXECUTION_ATTEMPTS = 5

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import ConnectorError
-from connectors.base import Connector, ConnectorContext
+from connectors.base import Connector, ConnectorContext, ConnectorError
 from connectors.callback import CallbackConnector
 from connectors.registry import available, build, parse_config
 

@@ -9,8 +9,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import ConnectorError
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, ConnectorError
 from connectors.crm import CrmConnector
 from tests.fakes.crm import FakeCrm
 

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import ConnectorError
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, ConnectorError
 from connectors.email import EmailConnector
 from tests.fakes.smtp import Certificates, FakeSmtp
 

@@ -10,9 +10,8 @@ from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.errors import ConnectorError
 from bot.fakeslack import FakeSlack
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, ConnectorError
 from connectors.slack_reply import SlackReplyConnector
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"

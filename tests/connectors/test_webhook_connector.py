@@ -9,8 +9,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import ConnectorError
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, ConnectorError
 from connectors.webhook import WebhookConnector, encode_body
 from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 
