@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow.context import Services
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
 
 PG_URL = os.environ.get("COUNTERSIGN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

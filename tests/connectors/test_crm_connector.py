@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.errors import ConnectorError
+from bot.fakes.crm import FakeCrm
 from connectors.base import ConnectorContext
 from connectors.crm import CrmConnector
-from tests.fakes.crm import FakeCrm
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 MAPPING = {

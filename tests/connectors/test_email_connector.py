@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.errors import ConnectorError
+from bot.fakes.smtp import Certificates, FakeSmtp
 from connectors.base import ConnectorContext
 from connectors.email import EmailConnector
-from tests.fakes.smtp import Certificates, FakeSmtp
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 PAYLOAD = {

@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.errors import ConnectorError
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from connectors.base import ConnectorContext
 from connectors.webhook import WebhookConnector, encode_body
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 
 SECRET = "whsec-test-0123456789"  # the conftest receiver's secret
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"

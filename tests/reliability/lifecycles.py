@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import col, select
 
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.fakeslack import FakeSlack, Message
 from bot.flow import decide
 from bot.flow.context import Services
@@ -24,7 +25,6 @@ from bot.store import audit
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, write_policies
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.reliability.procs import ServiceProcess
 from tests.slack.conftest import PEOPLE, SECRET, channels, manifest_scopes
 

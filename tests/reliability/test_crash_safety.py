@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.webhook_receiver import WebhookReceiver
+from bot.fakes.webhook_receiver import WebhookReceiver
 from tests.reliability.lifecycles import Workload, check_invariants, fake_slack, make_world, wait_settled
 from tests.reliability.scale import scaled
 

@@ -24,12 +24,12 @@ from sqlmodel import select
 from structlog.testing import capture_logs
 
 from bot.app import create_app
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.fakeslack import BackgroundServer, FakeSlack
 from bot.flow.context import Services
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
 from tests.factories import add_agent, make_services, proposal, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.reliability.lifecycles import fake_slack, tag
 from tests.reliability.procs import wait_until
 from tests.reliability.scale import scaled

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.store.db import read_scope
 from bot.store.models import DueWork
-from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.reliability.lifecycles import (
     SIDE_EFFECT_KINDS,
     Workload,

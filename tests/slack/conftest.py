@@ -13,12 +13,12 @@ import yaml
 
 from bot.app import create_app
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.fakeslack import BackgroundServer, FakeSlack, Message, SlackDriver
 from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import session_scope
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, sweep, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
 
 SECRET = "slack-signing-secret"
 ROOT = Path(__file__).resolve().parents[2]
