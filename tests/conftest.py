@@ -15,6 +15,8 @@ from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow.context import Services
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
 
+pytest_plugins = ["tests.workspace", "tests.slack.rig"]  # the fake Slack (`slack`) and the app rig (`rig`)
+
 PG_URL = os.environ.get("COUNTERSIGN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

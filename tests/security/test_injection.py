@@ -14,7 +14,7 @@ from bot.fakes.webhook_receiver import Reply
 from bot.fakeslack import MentionHit
 from bot.store.db import read_scope
 from bot.store.models import Agent, AuditEvent, Proposal
-from tests.slack.conftest import Rig, message_text
+from tests.slack.rig import Rig, message_text
 
 # Every form of Slack syntax that would ping, link or hide a link, plus formatting characters.
 EVIL = (
