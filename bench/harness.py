@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.ports import free_port
+from bot.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

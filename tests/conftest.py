@@ -11,9 +11,11 @@ import psycopg
 import pytest
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow.context import Services
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
+
+pytest_plugins = ["tests.workspace", "tests.slack.rig"]  # the fake Slack (`slack`) and the app rig (`rig`)
 
 PG_URL = os.environ.get("COUNTERSIGN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

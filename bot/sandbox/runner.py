@@ -13,6 +13,9 @@ import structlog
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.fakes.crm import FakeCrm
+from bot.fakes.smtp import FakeSmtp
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.fakeslack import BackgroundServer, FakeSlack, SlackDriver
 from bot.flow import agents
 from bot.flow.context import Services
@@ -20,8 +23,6 @@ from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.sandbox.demo import DemoAgent
 from bot.sandbox.page import build_page
 from bot.sandbox.people import BOT_USER, Seed, seed_workspace
-from bot.sandbox.smtp_sink import SmtpSink
-from bot.sandbox.standins import CrmStandIn, WebhookStandIn
 from bot.sandbox.targets import Target, TargetConflict, local_targets
 from bot.wiring import build_services
 from connectors.base import ConnectorContext
@@ -53,9 +54,9 @@ class SandboxConfig:
 class StandIns:
     """The running stand-ins, by kind."""
 
-    webhooks: list[WebhookStandIn] = field(default_factory=list)
-    smtp: list[SmtpSink] = field(default_factory=list)
-    crm: list[CrmStandIn] = field(default_factory=list)
+    webhooks: list[WebhookReceiver] = field(default_factory=list)
+    smtp: list[FakeSmtp] = field(default_factory=list)
+    crm: list[FakeCrm] = field(default_factory=list)
 
 
 class Sandbox:
@@ -130,18 +131,22 @@ class Sandbox:
         host, port = LOOPBACK, target.port  # the policies name localhost
         what = f"the {target.kind} stand-in for {', '.join(target.users)}"
         if target.kind == "webhook":
-            hook = WebhookStandIn(self.target_secret, host=host, port=port)
-            self._starting(hook.server.start, hook.server.stop, what, port=port)
+            hook = WebhookReceiver(self.target_secret, host=host, port=port)
+            self._starting(hook.start, hook.close, what, port=port)
             self.standins.webhooks.append(hook)
         elif target.kind == "crm":
-            crm = CrmStandIn(
-                self.target_secret, required=target.crm_required, options=target.crm_options, host=host, port=port
+            crm = FakeCrm(
+                token=self.target_secret,
+                required=target.crm_required,
+                options=target.crm_options,
+                host=host,
+                port=port,
             )
-            self._starting(crm.server.start, crm.server.stop, what, port=port)
+            self._starting(crm.start, crm.close, what, port=port)
             self.standins.crm.append(crm)
         else:
-            sink = SmtpSink(host=host, port=port)
-            self._starting(sink.start, sink.stop, what, port=port)
+            sink = FakeSmtp(host=host, port=port)
+            self._starting(sink.start, sink.close, what, port=port)
             self.standins.smtp.append(sink)
 
     def _start_service(self) -> None:
@@ -244,9 +249,9 @@ class Sandbox:
         s = self.standins
         return {
             "agent": self.demo.snapshot() if self.demo else [],
-            "webhooks": [{"port": w.server.port, **d} for w in s.webhooks for d in list(w.deliveries)],
-            "emails": [{"port": m.port, **e} for m in s.smtp for e in list(m.messages)],
-            "crm": [{"port": c.server.port, **r} for c in s.crm for r in c.all_records()],
+            "webhooks": [{"port": w.port, **d.shown()} for w in s.webhooks for d in list(w.deliveries)],
+            "emails": [{"port": m.port, **e.shown()} for m in s.smtp for e in list(m.messages)],
+            "crm": [{"port": c.port, **r} for c in s.crm for r in c.all_records()],
             "targets": [{"kind": t.kind, "port": t.port, "users": t.users} for t in self.targets],
             "urls": {
                 "api": self.api_url,

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
+from bot.fakes.ports import free_port
 from bot.flow import decide
-from tests.fakes.ports import free_port
 from tests.live import Human, Live, approve, edit_and_approve, reject
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes.crm import FakeCrm
-from tests.fakes.smtp import Certificates, free_port, make_certificates
-from tests.fakes.webhook_receiver import WebhookReceiver
+from bot.fakes.crm import FakeCrm
+from bot.fakes.ports import free_port
+from bot.fakes.smtp import Certificates
+from bot.fakes.webhook_receiver import WebhookReceiver
+from tests.fakes.certificates import make_certificates
 
 
 @pytest.fixture

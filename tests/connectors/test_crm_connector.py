@@ -9,9 +9,9 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from bot.fakes.crm import FakeCrm
 from connectors.base import ConnectorContext, ConnectorError
 from connectors.crm import CrmConnector
-from tests.fakes.crm import FakeCrm
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 MAPPING = {

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.fakes.smtp import Certificates, FakeSmtp
 from connectors.base import ConnectorContext, ConnectorError
 from connectors.email import EmailConnector
-from tests.fakes.smtp import Certificates, FakeSmtp
 
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"
 PAYLOAD = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,9 +22,9 @@ CHANNELS = {
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    with FakeSlack("secret", users={"U0AGENT": {"name": "customer"}}, channels=CHANNELS) as fake:
-        yield fake
+def slack_workspace() -> dict[str, Any]:
+    """The workspace `slack` serves here: the customer in two channels."""
+    return {"signing_secret": "secret", "users": {"U0AGENT": {"name": "customer"}}, "channels": CHANNELS}
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from connectors.base import ConnectorContext, ConnectorError
 from connectors.webhook import WebhookConnector, encode_body
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 
 SECRET = "whsec-test-0123456789"  # the conftest receiver's secret
 KEY = "6f1c2a9e-4b7d-4e8a-9c3f-2d5b8a7e1f00"

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from bot.clock import FakeClock
 from bot.fakeslack import FakeSlack
 from bot.flow.context import Services
-from tests.digest.slackrig import fake_slack, publisher
+from tests.digest.slackrig import publisher, workspace
 
 
 @pytest.fixture
-def slack(clock: FakeClock) -> Iterator[FakeSlack]:
-    with fake_slack(clock) as fake:
-        yield fake
+def slack_workspace(clock: FakeClock) -> dict[str, Any]:
+    """The workspace `slack` serves here: the review channel and its people."""
+    return workspace(clock)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk import WebClient
 
 from bot.clock import FakeClock
@@ -13,9 +15,9 @@ USERS = {uid: {"name": uid.lower(), "real_name": uid} for uid in ("U0OWNER", "U0
 CHANNELS = {"C0REVIEW": {"name": "review", "members": ["UBOT", "U0OWNER", "U0ALICE", "U0BOB"]}}
 
 
-def fake_slack(clock: FakeClock) -> FakeSlack:
-    """An unstarted fake workspace (use it as a context manager)."""
-    return FakeSlack(SECRET, users=USERS, channels=CHANNELS, clock=clock)
+def workspace(clock: FakeClock) -> dict[str, Any]:
+    """The fake Slack's keyword arguments (the `slack_workspace` of the digest suite)."""
+    return {"signing_secret": SECRET, "users": USERS, "channels": CHANNELS, "clock": clock}
 
 
 def publisher(slack: FakeSlack) -> SlackDigestPublisher:

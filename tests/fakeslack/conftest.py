@@ -1,9 +1,10 @@
-"""Fixtures: a started FakeSlack on a controllable clock, a real WebClient, a tiny Bolt app served by uvicorn."""
+"""Fixtures: the `slack` workspace on a controllable clock, a real WebClient, a tiny Bolt app served by uvicorn."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from slack_bolt import App
@@ -34,15 +35,15 @@ CHANNELS = {
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """The project's clock; FakeSlack reads it as epoch seconds, so app and fake can share one."""
-    return FakeClock()
-
-
-@pytest.fixture
-def slack(clock: FakeClock) -> Iterator[FakeSlack]:
-    with FakeSlack(SECRET, users=USERS, usergroups=USERGROUPS, channels=CHANNELS, clock=clock) as fake:
-        yield fake
+def slack_workspace(clock: FakeClock) -> dict[str, Any]:
+    """The workspace `slack` serves here, on the test's clock (FakeSlack reads it as epoch seconds)."""
+    return {
+        "signing_secret": SECRET,
+        "users": USERS,
+        "usergroups": USERGROUPS,
+        "channels": CHANNELS,
+        "clock": clock,
+    }
 
 
 @pytest.fixture

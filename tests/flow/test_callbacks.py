@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import decide, intake
 from bot.flow.agents import authenticate, hash_token
 from bot.flow.context import Services
@@ -14,7 +15,6 @@ from bot.flow.public import ProposalPublic, load_public
 from bot.flow.requests import ProposalRequest
 from bot.store.db import session_scope
 from tests.factories import add_agent, proposal, sweep
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import decide, execute
 from bot.flow.context import Services
 from bot.store import due, proposals
 from bot.store.db import session_scope
 from tests.factories import sweep
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 
 
 def _state(svc: Services, pid: str) -> tuple[str, int, str | None]:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.errors import NotAuthorized
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow import decide
 from bot.flow.agents import hash_token
 from bot.flow.context import Services
@@ -20,7 +21,6 @@ from bot.store.db import session_scope
 from bot.store.models import Proposal
 from tests.factories import add_agent, make_services, proposal, sweep, write_policies
 from tests.fakes.notifier import RecordingNotifier
-from tests.fakes.webhook_receiver import WebhookReceiver
 
 BIG = {"to": "alice@example.com", "amount": 2000, "memo": "needs two approvals"}
 OPS_POLICY = """

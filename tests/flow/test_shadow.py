@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow import decide, intake
 from bot.flow.context import Services
 from bot.flow.requests import ProposalRequest
 from bot.store import due
 from bot.store.db import session_scope
 from tests.factories import make_services, proposal, sweep, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.flow.conftest import AGENT
 
 

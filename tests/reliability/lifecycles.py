@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import col, select
 
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.fakeslack import FakeSlack, Message
 from bot.flow import decide
 from bot.flow.context import Services
@@ -24,9 +25,8 @@ from bot.store import audit
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, write_policies
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.reliability.procs import ServiceProcess
-from tests.slack.conftest import PEOPLE, SECRET, channels, manifest_scopes
+from tests.workspace import SECRET
 
 CHANNEL = "C0PAYOUTS"
 FINAL = {"approved", "rejected", "auto_approved"}
@@ -99,13 +99,6 @@ def make_world(db_url: str, tmp: Path, slack: FakeSlack, receiver: WebhookReceiv
     policies = write_policies(tmp / "policies", webhook_url=receiver.url)
     svc = make_services(db_url, policies)
     return World(db_url, tmp, slack, receiver, svc, add_agent(svc), lease_seconds)
-
-
-def fake_slack() -> FakeSlack:
-    users = {u: {"name": u.lower()} for u in PEOPLE}
-    return FakeSlack(
-        SECRET, users=users, usergroups={"S0LEADS": ["U0DAVE"]}, channels=channels(), scopes=manifest_scopes()
-    )
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from tests.fakes.ports import free_port
+from bot.fakes.ports import free_port
 
 
 def _bindir() -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.fakes.ports import free_port
+from bot.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

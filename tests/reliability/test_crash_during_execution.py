@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import intake
 from bot.flow.requests import ProposalRequest
 from bot.store import proposals
 from bot.store.db import session_scope
 from tests.factories import WEBHOOK_SECRET, make_services, proposal, sweep, write_policies
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.flow.conftest import AGENT
 from tests.reliability.procs import ServiceProcess, wait_until
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.reliability.lifecycles import Workload, check_invariants, fake_slack, make_world, wait_settled
+from bot.fakes.webhook_receiver import WebhookReceiver
+from bot.fakeslack import FakeSlack
+from tests.reliability.lifecycles import Workload, check_invariants, make_world, wait_settled
 from tests.reliability.scale import scaled
 
 LIFECYCLES = scaled(1000, 40)
@@ -21,19 +22,20 @@ KILLS = max(4, LIFECYCLES // 12)
 
 
 @pytest.mark.slow
-def test_kill9_during_lifecycles_loses_nothing(db_url: str, tmp_path: Path, receiver: WebhookReceiver) -> None:
+def test_kill9_during_lifecycles_loses_nothing(
+    db_url: str, tmp_path: Path, receiver: WebhookReceiver, slack: FakeSlack
+) -> None:
     started = time.monotonic()
-    with fake_slack() as slack:
-        world = make_world(db_url, tmp_path, slack, receiver, lease_seconds=2)
-        try:
-            world.start_replica()
-            load = Workload(world, LIFECYCLES, seed=7, pace_seconds=0.05)
-            load.run(kills=KILLS, restart=True, victim=lambda w: w.replicas[-1], timeout=60 + LIFECYCLES * 0.5)
-            wait_settled(world, load.ledger, timeout=60)
-            dups = check_invariants(world, load.ledger)
-        finally:
-            world.stop_all()
-            world.svc.engine.dispose()
+    world = make_world(db_url, tmp_path, slack, receiver, lease_seconds=2)
+    try:
+        world.start_replica()
+        load = Workload(world, LIFECYCLES, seed=7, pace_seconds=0.05)
+        load.run(kills=KILLS, restart=True, victim=lambda w: w.replicas[-1], timeout=60 + LIFECYCLES * 0.5)
+        wait_settled(world, load.ledger, timeout=60)
+        dups = check_invariants(world, load.ledger)
+    finally:
+        world.stop_all()
+        world.svc.engine.dispose()
     ledger = load.ledger
     # Each kill interrupts at most the one side effect its sweep had in flight: only those may repeat.
     assert dups.total <= ledger.kills, dups

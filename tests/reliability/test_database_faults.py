@@ -17,11 +17,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from bot.fakes.ports import free_port
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.store.db import read_scope
 from bot.store.models import Proposal
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, write_policies
-from tests.fakes.ports import free_port
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.reliability.pgserver import PostgresServer
 from tests.reliability.procs import ServiceProcess, wait_until
 

@@ -24,16 +24,16 @@ from sqlmodel import select
 from structlog.testing import capture_logs
 
 from bot.app import create_app
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.fakeslack import BackgroundServer, FakeSlack
 from bot.flow.context import Services
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
 from tests.factories import add_agent, make_services, proposal, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.reliability.lifecycles import fake_slack, tag
+from tests.reliability.lifecycles import tag
 from tests.reliability.procs import wait_until
 from tests.reliability.scale import scaled
-from tests.slack.conftest import SECRET
+from tests.workspace import SECRET
 
 PROPOSALS = scaled(200, 30)
 FAILURE_RATE = 0.3
@@ -54,29 +54,28 @@ class FastClock:
 
 @pytest.fixture
 def served(
-    tmp_path: Path, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, receiver: WebhookReceiver, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Services, FakeSlack, Any, str]]:
     monkeypatch.setattr("bot.slack.client.TIMEOUT_SECONDS", CLIENT_TIMEOUT)
-    with fake_slack() as slack:
-        policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
-        svc = make_services(
-            f"sqlite:///{tmp_path}/countersign.db",
-            policies,
-            clock=FastClock(),
-            slack_bot_token="xoxb-fake",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            sweep_seconds=0.2,
-        )
-        app = create_app(services=svc)
-        with BackgroundServer(app) as server:
-            app.state.runner.start()
-            try:
-                yield svc, slack, app, server.url
-            finally:
-                app.state.runner.shutdown()
-                app.state.slack_lazy.wait_idle(10)
-        svc.engine.dispose()
+    policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
+    svc = make_services(
+        f"sqlite:///{tmp_path}/countersign.db",
+        policies,
+        clock=FastClock(),
+        slack_bot_token="xoxb-fake",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        sweep_seconds=0.2,
+    )
+    app = create_app(services=svc)
+    with BackgroundServer(app) as server:
+        app.state.runner.start()
+        try:
+            yield svc, slack, app, server.url
+        finally:
+            app.state.runner.shutdown()
+            app.state.slack_lazy.wait_idle(10)
+    svc.engine.dispose()
 
 
 def _message(slack: FakeSlack, i: int) -> list[Any]:

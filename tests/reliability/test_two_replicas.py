@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from bot.fakes.webhook_receiver import WebhookReceiver
+from bot.fakeslack import FakeSlack
 from bot.store.db import read_scope
 from bot.store.models import DueWork
-from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.reliability.lifecycles import (
     SIDE_EFFECT_KINDS,
     Workload,
     World,
     check_invariants,
-    fake_slack,
     make_world,
     wait_settled,
 )
@@ -42,7 +42,7 @@ def _owners(world: World) -> set[str]:
 
 @pytest.mark.slow
 def test_two_replicas_one_killed_lose_nothing_and_do_nothing_twice(
-    pg_url: str, tmp_path: Path, receiver: WebhookReceiver
+    pg_url: str, tmp_path: Path, receiver: WebhookReceiver, slack: FakeSlack
 ) -> None:
     started = time.monotonic()
     victims: list[str] = []
@@ -53,25 +53,24 @@ def test_two_replicas_one_killed_lose_nothing_and_do_nothing_twice(
         victims.append(f"{socket.gethostname()}:{victim.proc.pid}")
         return victim
 
-    with fake_slack() as slack:
-        world = make_world(pg_url, tmp_path, slack, receiver, lease_seconds=3)
-        try:
-            first, second = world.start_replica(), world.start_replica()
-            names = {f"{socket.gethostname()}:{r.proc.pid}" for r in (first, second)}
-            load = Workload(world, LIFECYCLES, seed=11, pace_seconds=0.05)
-            load.run(
-                kills=1,
-                restart=False,
-                victim=kill_one,
-                timeout=60 + LIFECYCLES * 0.5,  # type: ignore[arg-type]
-                window=(0.3, 0.7),
-            )  # mid-run: both replicas have done work by then, and much is left
-            wait_settled(world, load.ledger, timeout=60)
-            dups = check_invariants(world, load.ledger)
-            owners = _owners(world)
-        finally:
-            world.stop_all()
-            world.svc.engine.dispose()
+    world = make_world(pg_url, tmp_path, slack, receiver, lease_seconds=3)
+    try:
+        first, second = world.start_replica(), world.start_replica()
+        names = {f"{socket.gethostname()}:{r.proc.pid}" for r in (first, second)}
+        load = Workload(world, LIFECYCLES, seed=11, pace_seconds=0.05)
+        load.run(
+            kills=1,
+            restart=False,
+            victim=kill_one,
+            timeout=60 + LIFECYCLES * 0.5,  # type: ignore[arg-type]
+            window=(0.3, 0.7),
+        )  # mid-run: both replicas have done work by then, and much is left
+        wait_settled(world, load.ledger, timeout=60)
+        dups = check_invariants(world, load.ledger)
+        owners = _owners(world)
+    finally:
+        world.stop_all()
+        world.svc.engine.dispose()
     assert load.ledger.kills == 1
     assert len(victims) == 1
     assert owners == names  # both replicas did due work (the victim before it died)

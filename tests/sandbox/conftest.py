@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.fakes.ports import free_port
 from bot.sandbox import Sandbox, SandboxConfig
-from tests.fakes.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # (text in policies/*.yaml, its replacement): the example connectors' fixed ports become free ones

@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import intake
 from bot.flow.requests import ProposalRequest
 from bot.store.db import session_scope
 from bot.store.models import AuditEvent, DueWork, Proposal
 from tests.factories import WEBHOOK_SECRET, make_services, proposal, sweep, write_policies
-from tests.fakes.webhook_receiver import Reply, WebhookReceiver
 from tests.flow.conftest import AGENT
 from tests.reliability.procs import ServiceProcess, wait_until
 

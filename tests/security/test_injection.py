@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
+from bot.fakes.webhook_receiver import Reply
 from bot.fakeslack import MentionHit
 from bot.store.db import read_scope
 from bot.store.models import Agent, AuditEvent, Proposal
-from tests.fakes.webhook_receiver import Reply
-from tests.slack.conftest import Rig, message_text
+from tests.slack.rig import Rig, message_text
 
 # Every form of Slack syntax that would ping, link or hide a link, plus formatting characters.
 EVIL = (

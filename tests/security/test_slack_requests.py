@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack.conftest import Rig, audit_events
+from tests.slack.rig import Rig, audit_events
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from tests.slack.conftest import ONCALL, Rig, audit_events, buttons, message_text
+from tests.slack.rig import Rig, audit_events, buttons, message_text
+from tests.workspace import ONCALL
 
 BIG = {"to": "bob@example.com", "amount": 5000}
 

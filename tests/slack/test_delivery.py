@@ -6,7 +6,7 @@ import pytest
 
 from bot.store import due
 from bot.store.db import session_scope
-from tests.slack.conftest import Rig, message_text
+from tests.slack.rig import Rig, message_text
 
 
 def _due(rig: Rig, pid: str, kind: str) -> list:

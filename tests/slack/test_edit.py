@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.slack.conftest import Rig, audit_events, buttons, message_text
+from tests.slack.rig import Rig, audit_events, buttons, message_text
 
 FULL = {
     "service": "api",

@@ -13,7 +13,8 @@ from bot.app import create_app
 from bot.fakeslack import FakeSlack
 from bot.store.models import Proposal
 from tests.factories import make_services, write_policies
-from tests.slack.conftest import SECRET, Rig
+from tests.slack.rig import Rig
+from tests.workspace import SECRET
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -100,21 +101,20 @@ def test_readyz_reports_slack_down(rig: Rig) -> None:
     assert down.json()["checks"]["slack"] == "auth.test failed: service_unavailable"
 
 
-def test_socket_mode_connects_on_startup_and_closes_on_shutdown(db_url: str, tmp_path) -> None:
-    with FakeSlack(SECRET) as slack:
-        svc = make_services(
-            db_url,
-            write_policies(tmp_path / "p"),
-            slack_bot_token="xoxb-fake",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            slack_app_token="xapp-1-test",
-        )
-        with TestClient(create_app(services=svc, run_scheduler=False)) as client:
-            [call] = slack.wait_for("apps.connections.open", timeout=10)
-            assert client.get("/healthz").status_code == 200  # a failed connect does not stop the app
-        assert call.error in {"invalid_auth", "unknown_method"}
-        svc.engine.dispose()
+def test_socket_mode_connects_on_startup_and_closes_on_shutdown(db_url: str, tmp_path, slack: FakeSlack) -> None:
+    svc = make_services(
+        db_url,
+        write_policies(tmp_path / "p"),
+        slack_bot_token="xoxb-fake",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        slack_app_token="xapp-1-test",
+    )
+    with TestClient(create_app(services=svc, run_scheduler=False)) as client:
+        [call] = slack.wait_for("apps.connections.open", timeout=10)
+        assert client.get("/healthz").status_code == 200  # a failed connect does not stop the app
+    assert call.error in {"invalid_auth", "unknown_method"}
+    svc.engine.dispose()
 
 
 def test_unexpected_error_is_answered_with_an_incident_id(rig: Rig) -> None:

@@ -3,7 +3,7 @@ handoffs are taken."""
 
 from __future__ import annotations
 
-from tests.slack.conftest import Rig, buttons, message_text
+from tests.slack.rig import Rig, buttons, message_text
 
 
 def _failed(rig: Rig) -> dict:

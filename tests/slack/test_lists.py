@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.slack.conftest import Rig
+from tests.slack.rig import Rig
 
 
 def test_approvals_command_lists_what_waits_for_the_caller(rig: Rig) -> None:

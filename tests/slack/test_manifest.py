@@ -7,7 +7,8 @@ import yaml
 from bot.digest.period import Period
 from bot.fakeslack.methods import METHODS
 from bot.flow import digest
-from tests.slack.conftest import ROOT, Rig, manifest_scopes
+from tests.slack.rig import Rig
+from tests.workspace import ROOT, manifest_scopes
 
 FEATURE_SCOPES = {"commands": "slash command /approvals", "app_mentions:read": "app_mention event"}
 

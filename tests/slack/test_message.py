@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.fakeslack import check_message_blocks
-from tests.slack.conftest import Rig, buttons, message_text
+from tests.slack.rig import Rig, buttons, message_text
 
 EVIL = "<!channel> <@U0MALLORY> <https://evil.example|bank> <#C0REVIEW> <!subteam^S0LEADS> & co"
 ESCAPED_EVIL = "&lt;!channel&gt; &lt;@U0MALLORY&gt; &lt;https://evil.example|bank&gt; &lt;#C0REVIEW&gt;"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.fakeslack import DriverError
-from tests.slack.conftest import Rig, audit_events, buttons, message_text
+from tests.slack.rig import Rig, audit_events, buttons, message_text
 
 
 def test_reject_needs_a_reason_which_reaches_the_agent(rig: Rig) -> None:

@@ -1,4 +1,5 @@
-"""The real app (create_app) served by uvicorn, Slack played by FakeSlack + SlackDriver, due work run by sweep()."""
+"""The `rig` fixture: the real app (create_app) served by uvicorn, Slack played by the `slack` fixture and its
+SlackDriver, due work run by sweep(). A plugin of tests/conftest.py, so the Slack and security suites share it."""
 
 from __future__ import annotations
 
@@ -9,21 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from bot.app import create_app
 from bot.clock import FakeClock
+from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.fakeslack import BackgroundServer, FakeSlack, Message, SlackDriver
 from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import session_scope
-from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, sweep, write_policies
-from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.factories import add_agent, make_services, proposal, sweep, write_policies
+from tests.workspace import SECRET
 
-SECRET = "slack-signing-secret"
-ROOT = Path(__file__).resolve().parents[2]
-ONCALL = [f"U0OC{i:02d}" for i in range(50)]
-PEOPLE = ["U0ALICE", "U0BOB", "U0CAROL", "U0DAVE", "U0OWNER", "U0MALLORY", *ONCALL]
 OPS_POLICY = """
 workflow: ops
 owner: U0OWNER
@@ -63,23 +60,6 @@ actions:
       channel: C0PAYOUTS
       approvers: {users: [U0ALICE]}
 """
-
-
-def manifest_scopes() -> list[str]:
-    """The bot scopes manifest.yml asks for (the fake grants exactly these)."""
-    return list(yaml.safe_load((ROOT / "manifest.yml").read_text())["oauth_config"]["scopes"]["bot"])
-
-
-def channels() -> dict[str, dict[str, Any]]:
-    everyone = ["UBOT", *PEOPLE]
-    return {
-        "C0PAYOUTS": {"name": "payouts", "members": everyone},
-        "C0REVIEW": {"name": "review", "members": everyone},
-        "C0OPS": {"name": "ops", "members": everyone},
-        "C0AGENT": {"name": "agent-work", "members": everyone},
-        "C0NOBOT": {"name": "no-bot", "members": PEOPLE},
-        "C0ARCHIVED": {"name": "old", "members": everyone, "is_archived": True},
-    }
 
 
 @dataclass
@@ -183,40 +163,34 @@ def message_text(message: Message) -> str:
 
 
 @pytest.fixture
-def rig(db_url: str, tmp_path: Path) -> Iterator[Rig]:
+def rig(db_url: str, tmp_path: Path, slack: FakeSlack, receiver: WebhookReceiver) -> Iterator[Rig]:
     clock = FakeClock()
-    users = {u: {"name": u.lower()} for u in PEOPLE}
-    groups = {"S0LEADS": ["U0DAVE"], "S0ONCALL": ONCALL}
-    with (
-        WebhookReceiver(WEBHOOK_SECRET) as receiver,
-        FakeSlack(SECRET, users=users, usergroups=groups, channels=channels(), scopes=manifest_scopes()) as slack,
-    ):
-        policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
-        (policies / "ops.yaml").write_text(OPS_POLICY)
-        (policies / "ledger.yaml").write_text(LEDGER_POLICY)
-        svc = make_services(
-            db_url,
-            policies,
-            clock=clock,
-            slack_bot_token="xoxb-fake",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            scheduler_enabled=False,
+    policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
+    (policies / "ops.yaml").write_text(OPS_POLICY)
+    (policies / "ledger.yaml").write_text(LEDGER_POLICY)
+    svc = make_services(
+        db_url,
+        policies,
+        clock=clock,
+        slack_bot_token="xoxb-fake",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        scheduler_enabled=False,
+    )
+    app = create_app(services=svc, run_scheduler=False)
+    with BackgroundServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+        driver = slack.driver(server.url)
+        yield Rig(
+            svc,
+            slack,
+            driver,
+            app,
+            server.url,
+            http,
+            add_agent(svc, scopes=("payouts", "ops", "ledger")),
+            clock,
+            receiver,
         )
-        app = create_app(services=svc, run_scheduler=False)
-        with BackgroundServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
-            driver = slack.driver(server.url)
-            yield Rig(
-                svc,
-                slack,
-                driver,
-                app,
-                server.url,
-                http,
-                add_agent(svc, scopes=("payouts", "ops", "ledger")),
-                clock,
-                receiver,
-            )
-            driver.close()
-            app.state.slack_lazy.wait_idle(10)
-        svc.engine.dispose()
+        driver.close()
+        app.state.slack_lazy.wait_idle(10)
+    svc.engine.dispose()

@@ -1,4 +1,4 @@
-"""Free local ports for the servers tests and benchmarks start."""
+"""Free local ports for the stand-ins, tests and benchmarks that need a concrete port before they start."""
 
 from __future__ import annotations
 

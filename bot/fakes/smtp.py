@@ -1,20 +1,25 @@
-"""A real SMTP server (aiosmtpd) that collects messages and can refuse, defer, require AUTH or TLS."""
+"""A real SMTP server (aiosmtpd) that collects messages and can refuse, defer, require AUTH or TLS.
+
+The sandbox runs a plain one per SMTP relay its policies reach and lists what arrived; the tests also refuse
+recipients, hang up, and require STARTTLS, implicit TLS or a login.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import ssl
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, Literal
 
-import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.fakes.ports import free_port
+from bot.fakes.ports import free_port
+
+BODY_SHOWN = 4000  # characters of a message's text the sandbox page shows
 
 
 @dataclass
@@ -24,24 +29,30 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    at: float = field(default_factory=time.time)
+
+    def shown(self) -> dict[str, Any]:
+        """What the sandbox page lists: envelope, threading headers and the start of the plain-text body."""
+        msg = self.message
+        part = msg.get_body(preferencelist=("plain",)) if msg.is_multipart() else msg
+        body = part.get_content() if part is not None else ""
+        return {
+            "at": self.at,
+            "mail_from": self.mail_from,
+            "rcpt_tos": list(self.rcpt_tos),
+            "subject": str(msg.get("Subject", "")),
+            "message_id": str(msg.get("Message-ID", "")),
+            "in_reply_to": str(msg.get("In-Reply-To", "")),
+            "body": str(body)[:BODY_SHOWN],
+        }
 
 
 @dataclass
 class Certificates:
-    """A throwaway CA and a server certificate for 127.0.0.1 and localhost."""
+    """A server TLS context and the CA file (PEM) a client must trust to accept it."""
 
     server_context: ssl.SSLContext
-    ca_file: str  # PEM the client must trust
-
-
-def make_certificates(directory: Path) -> Certificates:
-    """Issue a CA and server certificate now, so nothing secret or expiring is stored in the repo."""
-    ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-    ca_file = directory / "smtp-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    return Certificates(context, str(ca_file))
+    ca_file: str
 
 
 class _Handler:
@@ -69,7 +80,7 @@ class _Handler:
 
 
 class FakeSmtp:
-    """Use as a context manager; `tls` picks plain, STARTTLS (required) or implicit TLS."""
+    """Use as a context manager; `tls` picks plain, STARTTLS (required) or implicit TLS. No port: a free one."""
 
     def __init__(
         self,
@@ -77,15 +88,18 @@ class FakeSmtp:
         tls: Literal["none", "starttls", "ssl"] = "none",
         certificates: Certificates | None = None,
         login: tuple[str, str] | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
     ) -> None:
         if tls != "none" and certificates is None:
-            raise ValueError("TLS needs certificates (make_certificates)")
+            raise ValueError("TLS needs certificates")
         self.messages: list[Received] = []
         self.rejected: set[str] = set()  # answered 550 at RCPT
         self.deferred: set[str] = set()  # answered 451 at RCPT
         self.drop_at_quit = False  # hang up after accepting, before answering QUIT
         self.login = login
-        self.port = free_port()
+        self.host = host
+        self.port = free_port() if port is None else port  # aiosmtpd needs the port before it starts
         options: dict[str, Any] = {"server_hostname": "fake-smtp.test"}  # skip a slow getfqdn()
         if login:
             options.update(authenticator=self._authenticate, auth_required=True)
@@ -93,7 +107,7 @@ class FakeSmtp:
             options.update(tls_context=certificates.server_context, require_starttls=True)  # type: ignore[union-attr]
         if tls == "ssl":
             options.update(ssl_context=certificates.server_context)  # type: ignore[union-attr]
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
+        self._controller = Controller(_Handler(self), hostname=host, port=self.port, **options)
 
     def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
@@ -102,6 +116,7 @@ class FakeSmtp:
         return AuthResult(success=given == self.login, handled=False)
 
     def start(self) -> FakeSmtp:
+        """Listen (raises OSError when the port is taken)."""
         self._controller.start()
         return self
 
