@@ -159,7 +159,7 @@ def test_slack_failing_30_percent_of_calls_for_a_while(served: tuple[Services, F
         assert all(kind.startswith(("⏰ Reminder", "📣 Escalated")) for kind in notes), notes
         extra_notes += executed - 1 + sum(n - 1 for n in notes.values())
     # A second message only ever follows a post that timed out on our side but went through on Slack's: the
-    # Web API has no idempotency key, and without history scopes the app cannot look (see README, Security).
+    # Web API has no idempotency key, and without history scopes the app cannot look (see docs/security.md).
     assert orphans <= timed_out["slack_post"], (orphans, timed_out)
     assert extra_notes <= timed_out["slack_note"], (extra_notes, timed_out)
     crashes = [e for e in logs if e.get("log_level") in {"error", "critical"} or e.get("exc_info")]

@@ -2,7 +2,7 @@
 whatever is sent, the answer is never a 5xx and nothing is logged as an error.
 
 Size: COUNTERSIGN_FUZZ_EXAMPLES examples per operation and database (default 60). The documented full-size run
-(README, "Development") uses 1,000, which sends well over 10,000 requests in total; each run prints its count.
+(docs/development.md) uses 1,000, which sends well over 10,000 requests in total; each run prints its count.
 """
 
 from __future__ import annotations
