@@ -63,21 +63,31 @@ export class Person {
   /** Edit fields (block id f:<field> -> typed text) then approve. */
   async editAndApprove(proposal, fields) {
     const before = await this.#topView();
+    const card = await this.#button(proposal, "cs_approve");
     await this.#click(proposal, "cs_edit");
     await this.#submit(before, Object.fromEntries(Object.entries(fields).map(([k, v]) => [`f:${k}`, String(v)])));
+    // The card is updated with the edited version just after; approving the old version would be refused.
+    for (let i = 0; i < 200 && (await this.#button(proposal, "cs_approve")).value === card.value; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await this.approve(proposal);
   }
 
-  async #click(proposal, actionId) {
+  async #button(proposal, actionId) {
     const message = await this.#message(proposal);
     const button = message.blocks
       .filter((b) => b.type === "actions")
       .flatMap((b) => b.elements.map((el) => ({ ...el, block_id: b.block_id })))
       .find((el) => el.action_id === actionId);
-    if (!button) throw new Error(`no ${actionId} button on the message of ${proposal.id}`);
+    if (!button) throw new Error(`no ${actionId} button on the card of ${proposal.id ?? proposal}`);
+    return { ...button, channel: message.channel, ts: message.ts };
+  }
+
+  async #click(proposal, actionId) {
+    const button = await this.#button(proposal, actionId);
     await this.#post("/api/click", {
-      channel: message.channel,
-      ts: message.ts,
+      channel: button.channel,
+      ts: button.ts,
       action_id: button.action_id,
       block_id: button.block_id,
       value: button.value,
@@ -100,18 +110,23 @@ export class Person {
     if (!answer.closed) throw new Error(`the modal stayed open: ${JSON.stringify(answer.errors)}`);
   }
 
-  async #message(proposal) {
+  /** The proposal's card: `target` is a proposal, or text its card shows (when only the agent knows the id). */
+  async #message(target) {
     // The card is posted right after intake, by the service's own worker: look until it is there.
     for (let i = 0; i < 200; i++) {
-      const { channel, ts } = (await this.client.get(proposal.id)).slack;
       const state = await this.#state();
-      const found = state.workspace.channels
-        .find((c) => c.id === channel)
-        ?.messages.find((m) => m.ts === ts && !m.thread_ts);
+      const cards = state.workspace.channels.flatMap((c) => c.messages.filter((m) => !m.thread_ts));
+      let found;
+      if (typeof target === "string") {
+        found = cards.find((m) => m.text.includes(target));
+      } else {
+        const { channel, ts } = (await this.client.get(target.id)).slack;
+        found = cards.find((m) => m.channel === channel && m.ts === ts);
+      }
       if (found) return found;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`no Slack message for proposal ${proposal.id}`);
+    throw new Error(`no Slack message for ${typeof target === "string" ? JSON.stringify(target) : target.id}`);
   }
 
   async #state() {
