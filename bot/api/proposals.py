@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.api.deps import AgentDep, BearerHeader, ServicesDep
 from bot.api.problems import ERROR_RESPONSES
+from bot.enums import ProposalStatus
 from bot.errors import NotFound
 from bot.flow import intake, lifecycle, results
 from bot.flow.agents import authenticate
@@ -80,7 +81,7 @@ async def wait_for_decision(
     deadline = time.monotonic() + timeout
     while True:
         view = await run_in_threadpool(_own, svc, proposal_id, agent.name)
-        if view.status != "pending" or time.monotonic() >= deadline:
+        if view.status != ProposalStatus.PENDING or time.monotonic() >= deadline:
             return view
         await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 

@@ -15,6 +15,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection
 
 from bot.digest.figures import ActionTally, Ranked, Stats
+from bot.enums import ExecutionStatus, ProposalKind, ProposalStatus, Route
 from bot.store.models import Proposal
 
 P = Proposal.__table__.c  # type: ignore[attr-defined]  # the Core columns, for plain SELECTs
@@ -51,9 +52,14 @@ def collect(
         _tally(stats, row)
     stats.p50_seconds, stats.p90_seconds = _percentiles(conn, where, stats.timed, (0.5, 0.9))
     if detail:
-        stats.top_errors = _top(conn, [*where, P.execution_status == "failed"], P.execution_error, lower=False)
+        stats.top_errors = _top(
+            conn, [*where, P.execution_status == ExecutionStatus.FAILED], P.execution_error, lower=False
+        )
         stats.top_reasons = _top(
-            conn, [*where, P.status == "rejected", P.kind == "proposal"], P.decision_reason, lower=True
+            conn,
+            [*where, P.status == ProposalStatus.REJECTED, P.kind == ProposalKind.PROPOSAL],
+            P.decision_reason,
+            lower=True,
         )
     if days:
         stats.daily = _daily(conn, where, days)
@@ -83,13 +89,13 @@ def _tally(s: Stats, row: Any) -> None:
     s.by_route[route] = s.by_route.get(route, 0) + n
     s.by_kind[kind] = s.by_kind.get(kind, 0) + n
     s.escalations += int(row["escalations"])
-    if route == "approve":
+    if route == Route.APPROVE:
         s.human_routed += n
         s.escalated += int(row["escalated"])
     s.exec_succeeded += n if row["execution_status"] == "succeeded" else 0
     s.exec_failed += n if row["execution_status"] == "failed" else 0
-    if kind == "handoff":
-        s.handoffs_taken += n if status == "taken" else 0
+    if kind == ProposalKind.HANDOFF:
+        s.handoffs_taken += n if status == ProposalStatus.TAKEN else 0
         return
     if status in HUMAN_DECIDED:
         s.timed += int(row["timed"])
@@ -99,7 +105,7 @@ def _tally(s: Stats, row: Any) -> None:
 
 def _tally_decision(s: Stats, status: str, edited: bool, n: int, *, shadow: bool) -> None:
     """Outcome counters of proposals that went to people (shadow ones also count as agreement data)."""
-    key = ("approved_edited" if edited else "approved_unedited") if status == "approved" else status
+    key = ("approved_edited" if edited else "approved_unedited") if status == ProposalStatus.APPROVED else status
     if key not in OUTCOMES:
         return  # auto_approved / denied: decided by policy, not by people
     setattr(s, key, getattr(s, key) + n)
@@ -124,7 +130,7 @@ def _percentiles(conn: Connection, where: list[Any], n: int, ps: tuple[float, ..
     rank = func.row_number().over(order_by=P.decision_seconds).label("rank")
     inner = (
         select(P.decision_seconds.label("v"), rank)
-        .where(*where, P.kind == "proposal", P.status.in_(HUMAN_DECIDED), P.decision_seconds.is_not(None))
+        .where(*where, P.kind == ProposalKind.PROPOSAL, P.status.in_(HUMAN_DECIDED), P.decision_seconds.is_not(None))
         .subquery()
     )
     found = dict(conn.execute(select(inner.c.rank, inner.c.v).where(inner.c.rank.in_(sorted(set(ranks))))).all())
@@ -151,12 +157,12 @@ def _daily(conn: Connection, where: list[Any], days: list[datetime]) -> list[dic
     """Proposals per local day and outcome; `days` are the day starts (UTC) plus the end."""
     day = case(*[(P.created_at < bound, i) for i, bound in enumerate(days[1:])], else_=len(days) - 2)
     outcome = case(
-        (P.route == "auto", "auto"),
-        (P.route == "deny", "denied"),
-        ((P.status == "approved") & P.edited, "edited"),
-        (P.status == "approved", "approved"),
-        (P.status == "rejected", "rejected"),
-        (P.status == "expired", "expired"),
+        (P.route == Route.AUTO, "auto"),
+        (P.route == Route.DENY, "denied"),
+        ((P.status == ProposalStatus.APPROVED) & P.edited, "edited"),
+        (P.status == ProposalStatus.APPROVED, "approved"),
+        (P.status == ProposalStatus.REJECTED, "rejected"),
+        (P.status == ProposalStatus.EXPIRED, "expired"),
         else_="other",
     )
     inner = select(day.label("d"), outcome.label("o")).where(*where).subquery()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.enums import ProposalKind
 from bot.flow.context import Services
 from bot.flow.ports import Deciders
 from bot.policy import ApprovalPolicy
@@ -11,7 +12,7 @@ from bot.store.models import Proposal
 def approval_policy(svc: Services, p: Proposal) -> ApprovalPolicy:
     """The approval section that governs this proposal (the handoff section for handoffs)."""
     wf = svc.policies.workflow(p.workflow)
-    return wf.handoff_policy() if p.kind == "handoff" else wf.action(p.action).approval
+    return wf.handoff_policy() if p.kind == ProposalKind.HANDOFF else wf.action(p.action).approval
 
 
 def deciders(svc: Services, p: Proposal) -> Deciders:

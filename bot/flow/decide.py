@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.enums import ProposalKind, ProposalStatus
 from bot.errors import CountersignError, InvalidTransition, NotAuthorized, NotFound, StaleView
 from bot.flow import effects
 from bot.flow.authz import deciders, may_decide
@@ -53,12 +54,12 @@ def reject(svc: Services, *, proposal_id: str, user: str, reason: str, version: 
     reason = reason.strip()
     if not reason:
         raise CountersignError("a reason is required to reject")
-    return _decide(svc, proposal_id, user, version, verb="reject", after="rejected", reason=reason)
+    return _decide(svc, proposal_id, user, version, verb="reject", after=ProposalStatus.REJECTED, reason=reason)
 
 
 def take(svc: Services, *, proposal_id: str, user: str) -> Outcome:
     """Take a handoff: the taker becomes responsible for it."""
-    return _decide(svc, proposal_id, user, None, verb="take", after="taken", reason=None)
+    return _decide(svc, proposal_id, user, None, verb="take", after=ProposalStatus.TAKEN, reason=None)
 
 
 def check(svc: Services, *, proposal_id: str, user: str, verb: str, version: int | None = None) -> ProposalPublic:
@@ -99,12 +100,12 @@ def _load(s: Session, proposal_id: str) -> Proposal:
 
 
 def _refusal(svc: Services, p: Proposal, user: str, version: int | None, *, verb: str) -> CountersignError | None:
-    if p.status != "pending":
+    if p.status != ProposalStatus.PENDING:
         by = f" by {p.decided_by}" if p.decided_by else ""
         return InvalidTransition(
             f"this {p.kind} was already {p.status.replace('_', ' ')}{by}", status=p.status, decided_by=p.decided_by
         )
-    if (verb == "take") != (p.kind == "handoff"):
+    if (verb == "take") != (p.kind == ProposalKind.HANDOFF):
         return InvalidTransition(f"cannot {verb} a {p.kind}")
     if version is not None and version != p.version:
         return StaleView(
@@ -141,8 +142,8 @@ def _add_approval(s: Session, svc: Services, p: Proposal, user: str, now: dateti
             action="approval",
             at=now,
             proposal_id=p.id,
-            before="pending",
-            after="pending",
+            before=ProposalStatus.PENDING,
+            after=ProposalStatus.PENDING,
             data={"approvals": count, "required": p.required_approvals, "version": p.version},
         )
         effects.queue_update(s, p, now)
@@ -157,7 +158,7 @@ def _finish(s: Session, svc: Services, p: Proposal, user: str, after: str, reaso
         s,
         p.id,
         column="status",
-        before="pending",
+        before=ProposalStatus.PENDING,
         after=after,
         decided_by=user,
         decided_at=now,
@@ -175,7 +176,7 @@ def _finish(s: Session, svc: Services, p: Proposal, user: str, after: str, reaso
         action="decision",
         at=now,
         proposal_id=p.id,
-        before="pending",
+        before=ProposalStatus.PENDING,
         after=after,
         reason=reason,
         data={"version": fresh.version, "edited": fresh.edited},

@@ -11,6 +11,7 @@ import structlog
 from bot.digest import chart
 from bot.digest.period import Period
 from bot.digest.report import DigestReport, build
+from bot.enums import WorkKind
 from bot.errors import CountersignError, NotFound
 from bot.flow.context import Services
 from bot.flow.ports import DigestPublisher, MessageRef, NotifyError
@@ -111,7 +112,7 @@ def _record(svc: Services, period: Period, workflow: str, report: DigestReport, 
         )
         due.enqueue(
             session=s,
-            kind="digest_chart",
+            kind=WorkKind.DIGEST_CHART,
             due_at=now + CHART_GRACE,
             now=now,
             max_attempts=50,

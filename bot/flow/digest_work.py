@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from bot.digest.period import Period, latest_due
+from bot.enums import WorkKind
 from bot.errors import NotFound
 from bot.flow import digest
 from bot.flow.context import Services
@@ -35,7 +36,7 @@ def enqueue_due(svc: Services) -> list[str]:
                 continue
             if due.enqueue(
                 session=s,
-                kind="digest",
+                kind=WorkKind.DIGEST,
                 due_at=now,
                 now=now,
                 data={"period": period.key, "workflow": name},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.enums import ProposalStatus, Route
 from bot.errors import CountersignError
 from bot.flow import effects
 from bot.flow.context import Services
@@ -44,7 +45,7 @@ def edit(svc: Services, *, proposal_id: str, user: str, payload: Any, version: i
                 payload=payload,
                 context={"requested_by": p.requested_by or "", "agent": p.agent, "summary": p.summary},
             )
-            if decision.route == "deny":
+            if decision.route == Route.DENY:
                 refusal = Refused(f"this edit is refused by policy: {decision.reason}", deciders=())
         if refusal is not None:
             audit.refused(
@@ -84,7 +85,7 @@ def _apply(s: Any, p: Any, user: str, payload: Any, decision: Any, now: Any) -> 
         action="edit",
         at=now,
         proposal_id=p.id,
-        before="pending",
-        after="pending",
+        before=ProposalStatus.PENDING,
+        after=ProposalStatus.PENDING,
         data={"diff": step, "version": p.version + 1, "required_approvals": required},
     )

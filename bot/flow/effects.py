@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.enums import ExecutionStatus, ProposalStatus, WorkKind
 from bot.flow.context import Services
 from bot.flow.transitions import transition
 from bot.store import due
@@ -17,7 +18,7 @@ def queue_post(s: Session, p: Proposal, now: datetime) -> None:
     """Post the proposal's message (once, whatever happens)."""
     due.enqueue(
         session=s,
-        kind="slack_post",
+        kind=WorkKind.SLACK_POST,
         proposal_id=p.id,
         due_at=now,
         now=now,
@@ -28,14 +29,14 @@ def queue_post(s: Session, p: Proposal, now: datetime) -> None:
 
 def queue_update(s: Session, p: Proposal, now: datetime) -> None:
     """Re-render the proposal's message in place."""
-    due.enqueue(session=s, kind="slack_update", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
+    due.enqueue(session=s, kind=WorkKind.SLACK_UPDATE, proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
 
 
 def queue_note(s: Session, p: Proposal, kind: str, now: datetime, **data: Any) -> None:
     """Post a reply in the proposal's thread."""
     due.enqueue(
         session=s,
-        kind="slack_note",
+        kind=WorkKind.SLACK_NOTE,
         proposal_id=p.id,
         due_at=now,
         now=now,
@@ -49,7 +50,7 @@ def queue_callback(s: Session, p: Proposal, event: str, now: datetime) -> None:
     if p.callback_url:
         due.enqueue(
             session=s,
-            kind="callback",
+            kind=WorkKind.CALLBACK,
             proposal_id=p.id,
             due_at=now,
             now=now,
@@ -63,12 +64,12 @@ def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> No
     """Queue the connector call for an approved proposal, or mark it skipped (shadow mode, agent executes)."""
     act = svc.policies.workflow(p.workflow).action(p.action)
     if p.mode == "shadow" or svc.connectors.executes_remotely(act):
-        transition(s, p.id, column="execution_status", before="none", after="skipped")
+        transition(s, p.id, column="execution_status", before=ExecutionStatus.NONE, after=ExecutionStatus.SKIPPED)
         return
-    transition(s, p.id, column="execution_status", before="none", after="queued")
+    transition(s, p.id, column="execution_status", before=ExecutionStatus.NONE, after=ExecutionStatus.QUEUED)
     due.enqueue(
         session=s,
-        kind="execute",
+        kind=WorkKind.EXECUTE,
         proposal_id=p.id,
         due_at=now,
         now=now,
@@ -80,6 +81,6 @@ def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> No
 def after_decision(s: Session, svc: Services, p: Proposal, now: datetime) -> None:
     """Everything a final decision sets in motion: message update, execution, agent callback."""
     queue_update(s, p, now)
-    if p.status == "approved":
+    if p.status == ProposalStatus.APPROVED:
         start_execution(s, svc, p, now)
     queue_callback(s, p, "decision", now)

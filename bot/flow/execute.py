@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import structlog
 
+from bot.enums import ExecutionStatus
 from bot.flow import effects
 from bot.flow.context import Services
 from bot.flow.outbox import Retry, backoff
@@ -39,12 +40,17 @@ def run(svc: Services, *, proposal_id: str) -> None:
 def _claim(svc: Services, proposal_id: str) -> Proposal | None:
     with session_scope(svc.engine) as s:
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
-        if p is None or p.execution_status not in {"queued", "running"}:
+        if p is None or p.execution_status not in {ExecutionStatus.QUEUED, ExecutionStatus.RUNNING}:
             return None  # already finished, skipped, or never approved
         attempts = p.execution_attempts + 1
-        if p.execution_status == "queued":
+        if p.execution_status == ExecutionStatus.QUEUED:
             transition(
-                s, p.id, column="execution_status", before="queued", after="running", execution_attempts=attempts
+                s,
+                p.id,
+                column="execution_status",
+                before=ExecutionStatus.QUEUED,
+                after=ExecutionStatus.RUNNING,
+                execution_attempts=attempts,
             )
         else:  # a previous run died mid-call (crash, lease lost): run again with the same key
             proposals.set_fields(session=s, proposal_id=p.id, values={"execution_attempts": attempts})
@@ -58,8 +64,8 @@ def _succeeded(svc: Services, p: Proposal, summary: str, data: dict) -> None:
             s,
             p.id,
             column="execution_status",
-            before="running",
-            after="succeeded",
+            before=ExecutionStatus.RUNNING,
+            after=ExecutionStatus.SUCCEEDED,
             execution_result={"summary": summary, **data},
             execution_error=None,
             executed_at=now,
@@ -75,8 +81,8 @@ def _succeeded(svc: Services, p: Proposal, summary: str, data: dict) -> None:
             action="execution",
             at=now,
             proposal_id=p.id,
-            before="running",
-            after="succeeded",
+            before=ExecutionStatus.RUNNING,
+            after=ExecutionStatus.SUCCEEDED,
             reason=summary,
             data={"attempts": fresh.execution_attempts},
         )
@@ -87,12 +93,12 @@ def _failed(svc: Services, p: Proposal, error: str, retryable: bool, retry_after
     now = svc.clock.now()
     final = not retryable or p.execution_attempts >= MAX_EXECUTION_ATTEMPTS
     with session_scope(svc.engine) as s:
-        after = "failed" if final else "queued"
+        after = ExecutionStatus.FAILED if final else "queued"
         if not transition(
             s,
             p.id,
             column="execution_status",
-            before="running",
+            before=ExecutionStatus.RUNNING,
             after=after,
             execution_error=error,
             executed_at=now if final else None,
@@ -105,7 +111,7 @@ def _failed(svc: Services, p: Proposal, error: str, retryable: bool, retry_after
             action="execution",
             at=now,
             proposal_id=p.id,
-            before="running",
+            before=ExecutionStatus.RUNNING,
             after=after,
             reason=error,
             data={"attempts": fresh.execution_attempts, "retryable": retryable},

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic_core import PydanticUndefined
 from sqlalchemy.exc import IntegrityError
 
+from bot.enums import ProposalKind, ProposalStatus, Route
 from bot.errors import Conflict
 from bot.flow.agents import AgentIdentity, require_scope
 from bot.flow.context import Services
@@ -25,7 +26,11 @@ from bot.store.db import session_scope
 from bot.store.models import Proposal
 
 DUPLICATE_WINDOW = timedelta(hours=24)
-STATUS_BY_ROUTE = {"auto": "auto_approved", "approve": "pending", "deny": "denied"}
+STATUS_BY_ROUTE = {
+    Route.AUTO: ProposalStatus.AUTO_APPROVED,
+    Route.APPROVE: ProposalStatus.PENDING,
+    Route.DENY: ProposalStatus.DENIED,
+}
 
 
 def submit(svc: Services, *, agent: AgentIdentity, req: ProposalRequest) -> tuple[ProposalPublic, bool]:
@@ -41,7 +46,7 @@ def submit(svc: Services, *, agent: AgentIdentity, req: ProposalRequest) -> tupl
         context={"requested_by": req.requested_by or "", "agent": agent.name, "summary": req.summary},
     )
     decision = _no_auto_with_problems(decision, problems)
-    return _store(svc, agent, req, wf, act.approval, decision, problems, kind="proposal")
+    return _store(svc, agent, req, wf, act.approval, decision, problems, kind=ProposalKind.PROPOSAL)
 
 
 def handoff(svc: Services, *, agent: AgentIdentity, req: HandoffRequest) -> tuple[ProposalPublic, bool]:
@@ -50,15 +55,15 @@ def handoff(svc: Services, *, agent: AgentIdentity, req: HandoffRequest) -> tupl
     require_scope(svc, agent, req.workflow, None, attempt="handoff")
     approval = wf.handoff_policy()
     decision = RouteDecision(
-        route="approve", reason="handed off by the agent", rule_index=None, required_approvals=1, errors=[]
+        route=Route.APPROVE, reason="handed off by the agent", rule_index=None, required_approvals=1, errors=[]
     )
-    return _store(svc, agent, req, wf, approval, decision, [], kind="handoff")
+    return _store(svc, agent, req, wf, approval, decision, [], kind=ProposalKind.HANDOFF)
 
 
 def _no_auto_with_problems(decision: RouteDecision, problems: list[dict[str, str]]) -> RouteDecision:
     # A payload we could not validate must never run without a human looking at it.
-    if decision.route == "auto" and problems:
-        return replace(decision, route="approve", reason=f"payload has problems ({decision.reason})")
+    if decision.route == Route.AUTO and problems:
+        return replace(decision, route=Route.APPROVE, reason=f"payload has problems ({decision.reason})")
     return decision
 
 
@@ -142,8 +147,8 @@ def _new_row(
     request_hash: str,
 ) -> dict[str, Any]:
     now = svc.clock.now()
-    status = "pending" if kind == "handoff" else STATUS_BY_ROUTE[decision.route]
-    payload, thread, pending = body.get("payload"), body.get("thread") or {}, status == "pending"
+    status = ProposalStatus.PENDING if kind == ProposalKind.HANDOFF else STATUS_BY_ROUTE[decision.route]
+    payload, thread, pending = body.get("payload"), body.get("thread") or {}, status == ProposalStatus.PENDING
     return {
         "id": str(uuid.uuid4()),
         "kind": kind,
@@ -183,7 +188,7 @@ def _new_row(
 
 def _initial_execution(svc: Services, wf: WorkflowPolicy, body: dict[str, Any], status: str) -> str:
     """An auto-approved action is queued at once (or skipped: shadow mode, or the agent executes it)."""
-    if status != "auto_approved":
+    if status != ProposalStatus.AUTO_APPROVED:
         return "none"
     remote = svc.connectors.executes_remotely(wf.action(body["action"]))
     return "skipped" if wf.mode == "shadow" or remote else "queued"
@@ -210,9 +215,11 @@ def _followups(row: dict[str, Any], approval: ApprovalPolicy) -> list[dict[str, 
         }
 
     items = []
-    if row["status"] == "pending" or row["mode"] == "shadow":  # shadow runs are shown, auto-routed ones too
+    if (
+        row["status"] == ProposalStatus.PENDING or row["mode"] == "shadow"
+    ):  # shadow runs are shown, auto-routed ones too
         items.append(item("slack_post", now, f"post:{pid}"))
-    if row["status"] == "pending":
+    if row["status"] == ProposalStatus.PENDING:
         if approval.remind_after:
             items.append(item("remind", now + approval.remind_after, f"remind:{pid}:1", n=1))
         items += [
@@ -222,6 +229,6 @@ def _followups(row: dict[str, Any], approval: ApprovalPolicy) -> list[dict[str, 
         items.append(item("expire", row["expires_at"], f"expire:{pid}"))
     if row["execution_status"] == "queued":
         items.append(item("execute", now, f"execute:{pid}"))
-    if row["status"] != "pending" and row["callback_url"]:
+    if row["status"] != ProposalStatus.PENDING and row["callback_url"]:
         items.append({**item("callback", now, f"callback:{pid}:decision", event="decision"), "max_attempts": 12})
     return items

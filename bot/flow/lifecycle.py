@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.enums import ProposalStatus, WorkKind
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import approval_policy, deciders, may_decide
@@ -28,8 +29,8 @@ def cancel(svc: Services, *, proposal_id: str, agent: str) -> ProposalPublic:
             s,
             p.id,
             column="status",
-            before="pending",
-            after="cancelled",
+            before=ProposalStatus.PENDING,
+            after=ProposalStatus.CANCELLED,
             decided_by=f"agent:{agent}",
             decided_at=now,
             decision_reason="withdrawn by the agent",
@@ -44,8 +45,8 @@ def cancel(svc: Services, *, proposal_id: str, agent: str) -> ProposalPublic:
             action="decision",
             at=now,
             proposal_id=p.id,
-            before="pending",
-            after="cancelled",
+            before=ProposalStatus.PENDING,
+            after=ProposalStatus.CANCELLED,
             reason="withdrawn by the agent",
         )
         result = load_public(s, p.id)
@@ -58,7 +59,7 @@ def expire(svc: Services, *, proposal_id: str) -> bool:
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
-        if p is None or p.status != "pending":
+        if p is None or p.status != ProposalStatus.PENDING:
             return False
         pol = approval_policy(svc, p)
         reason = f"no decision within {_human(pol.expire_after.total_seconds())}"
@@ -66,8 +67,8 @@ def expire(svc: Services, *, proposal_id: str) -> bool:
             s,
             p.id,
             column="status",
-            before="pending",
-            after="expired",
+            before=ProposalStatus.PENDING,
+            after=ProposalStatus.EXPIRED,
             decided_by="countersign",
             decided_at=now,
             decision_reason=reason,
@@ -82,8 +83,8 @@ def expire(svc: Services, *, proposal_id: str) -> bool:
             action="decision",
             at=now,
             proposal_id=p.id,
-            before="pending",
-            after="expired",
+            before=ProposalStatus.PENDING,
+            after=ProposalStatus.EXPIRED,
             reason=reason,
         )
     svc.kick()
@@ -95,7 +96,7 @@ def remind(svc: Services, *, proposal_id: str, n: int) -> bool:
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
-        if p is None or p.status != "pending" or p.reminders_sent >= n:
+        if p is None or p.status != ProposalStatus.PENDING or p.reminders_sent >= n:
             return False
         pol = approval_policy(svc, p)
         if n > pol.reminder_cap:  # intake queues the first reminder whatever the cap; reminder_cap: 0 means none
@@ -107,7 +108,7 @@ def remind(svc: Services, *, proposal_id: str, n: int) -> bool:
         if pol.remind_after and n < pol.reminder_cap:
             due.enqueue(
                 session=s,
-                kind="remind",
+                kind=WorkKind.REMIND,
                 proposal_id=p.id,
                 due_at=now + pol.remind_after,
                 now=now,
@@ -128,7 +129,7 @@ def escalate(
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
         if p is None:
             raise NotFound(f"no proposal {proposal_id}")
-        if p.status != "pending":
+        if p.status != ProposalStatus.PENDING:
             raise InvalidTransition(f"nothing to escalate: the {p.kind} is already {p.status}")
         if level is not None and p.escalation_level >= level:
             return ""  # this scheduled step already happened (or a manual escalation went past it)
@@ -163,8 +164,8 @@ def _escalate(
         action="escalation",
         at=now,
         proposal_id=p.id,
-        before="pending",
-        after="pending",
+        before=ProposalStatus.PENDING,
+        after=ProposalStatus.PENDING,
         data={"mention": mention, "level": fresh.escalation_level},
     )
     return mention

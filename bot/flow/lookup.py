@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.enums import ProposalKind
 from bot.errors import NotFound
 from bot.flow.authz import deciders, may_decide
 from bot.flow.context import Services
@@ -39,7 +40,7 @@ def surroundings(svc: Services, proposal_id: str) -> Surroundings:
 
 def action_policy(svc: Services, view: ProposalPublic) -> ActionPolicy | None:
     """The action's policy; None for handoffs, which have no action."""
-    if view.kind == "handoff":
+    if view.kind == ProposalKind.HANDOFF:
         return None
     return svc.policies.workflow(view.workflow).action(view.action)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from bot.enums import DueState, ProposalKind, WorkKind
 from bot.errors import CountersignError
 from bot.flow import lookup
 from bot.flow.context import Services
@@ -41,7 +42,7 @@ def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
         if after is not None and _rendered_state(after) != _rendered_state(before):
             due.enqueue(
                 session=s,
-                kind="slack_update",
+                kind=WorkKind.SLACK_UPDATE,
                 proposal_id=proposal_id,
                 due_at=svc.clock.now(),
                 now=svc.clock.now(),
@@ -67,7 +68,8 @@ def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int)
     with read_scope(svc.engine) as s:
         view = load_public(s, proposal_id)
         post_pending = any(
-            w.state == "pending" for w in due.for_proposal(session=s, proposal_id=proposal_id, kind="slack_post")
+            w.state == DueState.PENDING
+            for w in due.for_proposal(session=s, proposal_id=proposal_id, kind=WorkKind.SLACK_POST)
         )
     if view is None:
         return
@@ -120,7 +122,7 @@ def message_channels(svc: Services, items: Sequence[DueWork]) -> dict[int, str]:
         row = rows.get(item.proposal_id or "")
         if row is None or item.kind not in MESSAGE_KINDS:
             continue
-        channel = row.slack_channel if item.kind == "slack_note" else _home_channel(svc, row)
+        channel = row.slack_channel if item.kind == WorkKind.SLACK_NOTE else _home_channel(svc, row)
         if channel:
             out[item.id] = channel
     return out
@@ -131,7 +133,7 @@ def _home_channel(svc: Services, row: Any) -> str | None:
         return str(row.thread_channel)
     try:
         wf = svc.policies.workflow(row.workflow)
-        return (wf.handoff_policy() if row.kind == "handoff" else wf.action(row.action).approval).channel
+        return (wf.handoff_policy() if row.kind == ProposalKind.HANDOFF else wf.action(row.action).approval).channel
     except CountersignError:  # the policy changed since: the notifier will say so; nothing to pace
         return None
 
@@ -144,5 +146,7 @@ def refresh(svc: Services, *, proposal_id: str) -> None:
     """Queue a re-render of the proposal's message (someone acted on an outdated view of it)."""
     now = svc.clock.now()
     with session_scope(svc.engine) as s:
-        due.enqueue(session=s, kind="slack_update", proposal_id=proposal_id, due_at=now, now=now, max_attempts=1000)
+        due.enqueue(
+            session=s, kind=WorkKind.SLACK_UPDATE, proposal_id=proposal_id, due_at=now, now=now, max_attempts=1000
+        )
     svc.kick()

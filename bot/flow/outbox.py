@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.enums import WorkKind
+
 # Due work that talks to Slack: it waits untouched while Slack is not configured.
-SLACK_KINDS = ("slack_post", "slack_update", "slack_note")
+SLACK_KINDS = (WorkKind.SLACK_POST, WorkKind.SLACK_UPDATE, WorkKind.SLACK_NOTE)
 
 
 class Retry(Exception):

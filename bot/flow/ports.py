@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 from zoneinfo import ZoneInfo
 
+from bot.enums import ProposalKind
 from bot.flow.public import ProposalPublic
 from bot.policy import ApprovalPolicy
 
@@ -73,7 +74,7 @@ class MessageFacts:
     @property
     def handoff(self) -> bool:
         """True for a case handed to humans rather than an action to approve."""
-        return self.view.kind == "handoff"
+        return self.view.kind == ProposalKind.HANDOFF
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from bot.enums import ExecutionStatus, ProposalKind, ProposalStatus, Route, WorkKind
 from bot.store import due, proposals
 from bot.store.models import Proposal
 
@@ -18,7 +19,7 @@ class ApprovalOut(BaseModel):
 
 
 class ExecutionOut(BaseModel):
-    status: str
+    status: ExecutionStatus
     attempts: int
     result: Any = None
     error: str | None = None
@@ -47,11 +48,11 @@ class CallbackOut(BaseModel):
 
 class ProposalPublic(BaseModel):
     id: str
-    kind: str
+    kind: ProposalKind
     workflow: str
     action: str
-    status: str
-    route: str
+    status: ProposalStatus
+    route: Route
     reason: str
     summary: str
     payload: Any
@@ -126,7 +127,7 @@ def load_public(session: Session, proposal_id: str) -> ProposalPublic | None:
     if p is None:
         return None
     rows = proposals.approvals(session=session, proposal_id=p.id, version=p.version)
-    deliveries = due.for_proposal(session=session, proposal_id=p.id, kind="callback") if p.callback_url else []
+    deliveries = due.for_proposal(session=session, proposal_id=p.id, kind=WorkKind.CALLBACK) if p.callback_url else []
     return public(
         p,
         [ApprovalOut(user=a.user, at=a.at) for a in rows],

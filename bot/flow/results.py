@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.enums import ExecutionStatus, ProposalStatus, WorkKind
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
 from bot.flow import effects
 from bot.flow.authz import may_handle
@@ -22,12 +23,15 @@ from bot.store.models import Proposal
 def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any, error: str | None) -> ProposalPublic:
     """The agent reports how its own execution went (callback connector, or when nothing was executed for it)."""
     now = svc.clock.now()
-    after = "succeeded" if ok else "failed"
+    after = ExecutionStatus.SUCCEEDED if ok else "failed"
     with session_scope(svc.engine) as s:
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
         if p is None or p.agent != agent:
             raise NotFound(f"no proposal {proposal_id} for agent {agent!r}")
-        if p.status not in {"approved", "auto_approved"} or p.execution_status != "skipped":
+        if (
+            p.status not in {ProposalStatus.APPROVED, ProposalStatus.AUTO_APPROVED}
+            or p.execution_status != ExecutionStatus.SKIPPED
+        ):
             raise InvalidTransition(
                 f"no result expected: status {p.status}, execution {p.execution_status}", status=p.status
             )
@@ -35,7 +39,7 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
             s,
             p.id,
             column="execution_status",
-            before="skipped",
+            before=ExecutionStatus.SKIPPED,
             after=after,
             executed_at=now,
             execution_result=result,
@@ -50,7 +54,7 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
             action="execution",
             at=now,
             proposal_id=p.id,
-            before="skipped",
+            before=ExecutionStatus.SKIPPED,
             after=after,
             reason=fresh.execution_error,
         )
@@ -63,11 +67,24 @@ def retry(svc: Services, *, proposal_id: str, user: str) -> None:
     """A human asks for another attempt after a final failure."""
     now = svc.clock.now()
     with _handling(svc, proposal_id, user, "retry") as (s, p):
-        transition(s, p.id, column="execution_status", before="failed", after="queued", execution_attempts=0)
-        due.enqueue(session=s, kind="execute", proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
+        transition(
+            s,
+            p.id,
+            column="execution_status",
+            before=ExecutionStatus.FAILED,
+            after=ExecutionStatus.QUEUED,
+            execution_attempts=0,
+        )
+        due.enqueue(session=s, kind=WorkKind.EXECUTE, proposal_id=p.id, due_at=now, now=now, max_attempts=1000)
         effects.queue_update(s, p, now)
         audit.append(
-            session=s, actor=user, action="execution_retry", at=now, proposal_id=p.id, before="failed", after="queued"
+            session=s,
+            actor=user,
+            action="execution_retry",
+            at=now,
+            proposal_id=p.id,
+            before=ExecutionStatus.FAILED,
+            after=ExecutionStatus.QUEUED,
         )
     svc.kick()
 
@@ -80,8 +97,8 @@ def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
             s,
             p.id,
             column="execution_status",
-            before="failed",
-            after="succeeded",
+            before=ExecutionStatus.FAILED,
+            after=ExecutionStatus.SUCCEEDED,
             executed_at=now,
             execution_result={"summary": f"done by hand by {user}"},
         )
@@ -94,8 +111,8 @@ def mark_done(svc: Services, *, proposal_id: str, user: str) -> None:
             action="execution_done_by_hand",
             at=now,
             proposal_id=p.id,
-            before="failed",
-            after="succeeded",
+            before=ExecutionStatus.FAILED,
+            after=ExecutionStatus.SUCCEEDED,
         )
     svc.kick()
 
@@ -119,8 +136,8 @@ def give_up(svc: Services, *, proposal_id: str, user: str) -> None:
             action="execution_given_up",
             at=now,
             proposal_id=p.id,
-            before="failed",
-            after="failed",
+            before=ExecutionStatus.FAILED,
+            after=ExecutionStatus.FAILED,
         )
     svc.kick()
 
@@ -142,7 +159,7 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
                 raise NotAuthorized(
                     "only the workflow owner or the deciders of this proposal may handle its failed execution"
                 )
-            if p.execution_status != "failed":
+            if p.execution_status != ExecutionStatus.FAILED:
                 raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
             yield s, p
     except NotAuthorized as refusal:

@@ -6,21 +6,23 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.enums import ExecutionStatus, ProposalStatus
 from bot.errors import InvalidTransition
 from bot.store import proposals
 
-FINAL_DECISIONS = frozenset({"approved", "rejected", "expired", "cancelled", "auto_approved", "denied", "taken"})
+PS, ES = ProposalStatus, ExecutionStatus
+FINAL_DECISIONS = frozenset(PS) - {PS.PENDING}
 DECISION_MOVES: dict[str, frozenset[str]] = {
-    "pending": frozenset({"approved", "rejected", "expired", "cancelled", "taken"}),
+    PS.PENDING: frozenset({PS.APPROVED, PS.REJECTED, PS.EXPIRED, PS.CANCELLED, PS.TAKEN}),
 }
 EXECUTION_MOVES: dict[str, frozenset[str]] = {
-    "none": frozenset({"queued", "skipped"}),
-    "queued": frozenset({"running", "skipped"}),
-    "running": frozenset({"succeeded", "failed", "queued"}),  # queued again = a retry is scheduled
-    "failed": frozenset({"queued", "succeeded"}),  # Retry button, or Mark done by hand
-    "skipped": frozenset({"succeeded", "failed"}),  # the agent reports a callback execution
+    ES.NONE: frozenset({ES.QUEUED, ES.SKIPPED}),
+    ES.QUEUED: frozenset({ES.RUNNING, ES.SKIPPED}),
+    ES.RUNNING: frozenset({ES.SUCCEEDED, ES.FAILED, ES.QUEUED}),  # queued again = a retry is scheduled
+    ES.FAILED: frozenset({ES.QUEUED, ES.SUCCEEDED}),  # Retry button, or Mark done by hand
+    ES.SKIPPED: frozenset({ES.SUCCEEDED, ES.FAILED}),  # the agent reports a callback execution
 }
-FINAL_EXECUTIONS = frozenset({"succeeded", "failed"})
+FINAL_EXECUTIONS = frozenset({ES.SUCCEEDED, ES.FAILED})
 _TABLES = {"status": DECISION_MOVES, "execution_status": EXECUTION_MOVES}
 
 

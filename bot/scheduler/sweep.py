@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from bot.enums import WorkKind
 from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.context import Services
@@ -39,23 +40,23 @@ def _escalate(svc: Services, item: DueWork) -> None:
         lifecycle.escalate(svc, proposal_id=item.proposal_id, actor="countersign", level=item.data["level"])
 
 
-HANDLERS: dict[str, Handler] = {
-    "execute": lambda svc, item: execute.run(svc, proposal_id=item.proposal_id),
-    "slack_post": lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
-    "slack_update": lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
-    "slack_note": lambda svc, item: notify.note(
+HANDLERS: dict[WorkKind, Handler] = {
+    WorkKind.EXECUTE: lambda svc, item: execute.run(svc, proposal_id=item.proposal_id),
+    WorkKind.SLACK_POST: lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
+    WorkKind.SLACK_UPDATE: lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
+    WorkKind.SLACK_NOTE: lambda svc, item: notify.note(
         svc, proposal_id=item.proposal_id, data=item.data, attempt=item.attempts
     ),
-    "remind": lambda svc, item: lifecycle.remind(svc, proposal_id=item.proposal_id, n=item.data["n"]),
-    "escalate": _escalate,
-    "expire": lambda svc, item: lifecycle.expire(svc, proposal_id=item.proposal_id),
-    "callback": lambda svc, item: callbacks.deliver(
+    WorkKind.REMIND: lambda svc, item: lifecycle.remind(svc, proposal_id=item.proposal_id, n=item.data["n"]),
+    WorkKind.ESCALATE: _escalate,
+    WorkKind.EXPIRE: lambda svc, item: lifecycle.expire(svc, proposal_id=item.proposal_id),
+    WorkKind.CALLBACK: lambda svc, item: callbacks.deliver(
         svc, proposal_id=item.proposal_id, event=item.data["event"], attempt=item.attempts
     ),
-    "digest": lambda svc, item: digest_work.run_item(
+    WorkKind.DIGEST: lambda svc, item: digest_work.run_item(
         svc, period=item.data["period"], workflow=item.data["workflow"], attempt=item.attempts
     ),
-    "digest_chart": lambda svc, item: digest_work.chart_item(
+    WorkKind.DIGEST_CHART: lambda svc, item: digest_work.chart_item(
         svc, period=item.data["period"], workflow=item.data["workflow"], attempt=item.attempts
     ),
 }

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.enums import ExecutionStatus, ProposalStatus
 from bot.flow.ports import MessageFacts
 from bot.slack import message_parts as parts
 from bot.slack import mrkdwn as md
@@ -52,7 +53,7 @@ def header(card: MessageFacts) -> str:
     """e.g. "Approval needed · payouts / send" (workflow and action names are policy slugs, not agent text)."""
     v = card.view
     state = "Handoff" if card.handoff else "Approval needed"
-    if v.status != "pending":
+    if v.status != ProposalStatus.PENDING:
         state = {"auto_approved": "Auto-approved", "taken": "Taken"}.get(v.status, v.status.capitalize())
     what = v.workflow if card.handoff else f"{v.workflow} / {v.action}"
     return f"{'SHADOW · ' if card.shadow else ''}{state} · {what}"
@@ -65,7 +66,7 @@ def fallback_text(card: MessageFacts) -> str:
 
 def decision_buttons(card: MessageFacts) -> list[ButtonElement]:
     """Approve (hidden while the payload has problems) / Edit / Reject / Escalate, or Take it for handoffs."""
-    if card.view.status != "pending":
+    if card.view.status != ProposalStatus.PENDING:
         return []
     if card.handoff:
         return [_button("Take it", Id.TAKE, card, style="primary"), _button("Escalate", Id.ESCALATE, card)]
@@ -85,7 +86,7 @@ def decision_buttons(card: MessageFacts) -> list[ButtonElement]:
 
 def execution_buttons(card: MessageFacts) -> list[ButtonElement]:
     """Retry / Mark done by hand / Give up after a final execution failure."""
-    if card.view.execution.status != "failed" or parts.given_up(card):
+    if card.view.execution.status != ExecutionStatus.FAILED or parts.given_up(card):
         return []
     give_up = ConfirmObject(
         title="Give up?",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from bot.enums import ProposalKind
 from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
 
@@ -17,10 +18,14 @@ NOTHING = "Nothing is waiting for you. 🎉"
 
 def item(view: ProposalPublic, zone: ZoneInfo) -> str:
     """One line: a permalink to the message, the escaped summary, progress and expiry."""
-    what = md.escape(view.workflow if view.kind == "handoff" else f"{view.workflow} / {view.action}")
+    what = md.escape(view.workflow if view.kind == ProposalKind.HANDOFF else f"{view.workflow} / {view.action}")
     url = md.safe_url(view.slack.permalink) if view.slack.permalink else None
     title = f"<{url}|{what}>" if url else f"{what} (not posted yet)"
-    facts = [f"{len(view.approvals)} of {view.required_approvals} approvals"] if view.kind != "handoff" else ["handoff"]
+    facts = (
+        [f"{len(view.approvals)} of {view.required_approvals} approvals"]
+        if view.kind != ProposalKind.HANDOFF
+        else ["handoff"]
+    )
     if view.expires_at:
         facts.append(f"expires {md.date(view.expires_at, zone)}")
     return f"*{title}* — {md.escaped(view.summary, 200)}\n_{' · '.join(facts)}_"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.enums import ExecutionStatus, ProposalStatus
 from bot.flow.ports import MessageFacts
 from bot.slack import mrkdwn as md
 from bot.slack.fields import diff_line, display_paths, lookup, shown
@@ -93,12 +94,12 @@ def diff(card: MessageFacts, cuts: Cuts) -> str | None:
 def status(card: MessageFacts) -> str:
     """Where the decision stands: waiting (with quorum progress) or who decided, when and why."""
     v = card.view
-    if v.status == "pending":
+    if v.status == ProposalStatus.PENDING:
         return _waiting(card)
     words = STATUS_WORDS.get(v.status, md.escape(v.status))
     by = {"auto_approved": "", "denied": "", "expired": ""}.get(v.status, f" by {md.actor(v.decided_by)}")
     when = f" · {md.date(v.decided_at, card.zone)}" if v.decided_at else ""
-    text = f"{words}{by}{when}" + (" with edits" if v.edited and v.status == "approved" else "")
+    text = f"{words}{by}{when}" + (" with edits" if v.edited and v.status == ProposalStatus.APPROVED else "")
     if card.shadow:
         text = f"*SHADOW* — {text} (recorded to measure agreement; nothing executes)"
     if len(v.approvals) > 1:
@@ -125,7 +126,7 @@ def context_lines(card: MessageFacts) -> list[str]:
     v = card.view
     who = [md.mention(i) for i in card.around.deciders.ids]
     lines = [f"*Why:* {md.escaped(v.reason, 1000)}"]
-    if v.status == "pending":
+    if v.status == ProposalStatus.PENDING:
         verb = "take it" if card.handoff else "approve"
         lines.append(md.truncate(f"*Who may {verb}:* {md.join_or(who) or 'nobody is configured'}", 2000))
         if v.expires_at:
@@ -154,15 +155,15 @@ def duplicate(card: MessageFacts) -> str | None:
 def execution(card: MessageFacts) -> str | None:
     """What happened after approval: queued, running, result or failure."""
     ex, v = card.view.execution, card.view
-    if ex.status == "none" or v.status not in {"approved", "auto_approved"}:
+    if ex.status == ExecutionStatus.NONE or v.status not in {ProposalStatus.APPROVED, ProposalStatus.AUTO_APPROVED}:
         return None
-    if ex.status == "skipped":
+    if ex.status == ExecutionStatus.SKIPPED:
         if card.shadow:
             return "Nothing was executed (shadow mode)."
         return "⚙️ The agent executes this itself; waiting for its report."
-    if ex.status in {"queued", "running"}:
+    if ex.status in {ExecutionStatus.QUEUED, ExecutionStatus.RUNNING}:
         return f"⚙️ Execution {ex.status}" + (f" (attempt {ex.attempts})" if ex.attempts else "")
-    if ex.status == "succeeded":
+    if ex.status == ExecutionStatus.SUCCEEDED:
         result = ex.result.get("summary") if isinstance(ex.result, dict) else ex.result
         return md.truncate(f"✅ *Executed*: {md.escape(result or 'done')}", SECTION_MAX)
     text = f"❌ *Execution failed* after {ex.attempts} attempt(s): {md.escaped(ex.error or 'unknown error', 2000)}"

@@ -10,6 +10,7 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.enums import DueState
 from bot.store.db import is_postgres
 from bot.store.models import DueWork
 
@@ -57,7 +58,7 @@ def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
             _INSERT,
             [
                 {
-                    "state": "pending",
+                    "state": DueState.PENDING,
                     "attempts": 0,
                     "max_attempts": 10,
                     "data": None,
@@ -75,7 +76,7 @@ def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
 
 def _ready(now: datetime, skip_kinds: Sequence[str]) -> Any:
     ready = select(DueWork.id).where(
-        DueWork.state == "pending",
+        DueWork.state == DueState.PENDING,
         DueWork.due_at <= now,
         or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now),
     )
@@ -107,7 +108,7 @@ def claim(
 
 
 def _owned(item_id: int, owner: str) -> Any:
-    return (col(DueWork.id) == item_id) & (col(DueWork.lease_owner) == owner) & (col(DueWork.state) == "pending")
+    return (col(DueWork.id) == item_id) & (col(DueWork.lease_owner) == owner) & (col(DueWork.state) == DueState.PENDING)
 
 
 def renew(*, session: Session, item_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
@@ -124,7 +125,11 @@ def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: da
         values["due_at"] = due_at
     stmt = (
         update(DueWork)
-        .where(col(DueWork.id).in_(list(item_ids)), col(DueWork.lease_owner) == owner, col(DueWork.state) == "pending")
+        .where(
+            col(DueWork.id).in_(list(item_ids)),
+            col(DueWork.lease_owner) == owner,
+            col(DueWork.state) == DueState.PENDING,
+        )
         .values(**values)
     )
     return session.execute(stmt).rowcount
@@ -132,7 +137,7 @@ def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: da
 
 def complete(*, session: Session, item_id: int, owner: str, now: datetime) -> bool:
     """Mark done, only if `owner` still holds the lease (a replica whose lease lapsed must not double-report)."""
-    stmt = update(DueWork).where(_owned(item_id, owner)).values(state="done", done_at=now, lease_until=None)
+    stmt = update(DueWork).where(_owned(item_id, owner)).values(state=DueState.DONE, done_at=now, lease_until=None)
     return session.execute(stmt).rowcount == 1
 
 
@@ -151,7 +156,7 @@ def kill(*, session: Session, item_id: int, owner: str, now: datetime, error: st
     stmt = (
         update(DueWork)
         .where(_owned(item_id, owner))
-        .values(state="dead", done_at=now, lease_until=None, last_error=error[:4000])
+        .values(state=DueState.DEAD, done_at=now, lease_until=None, last_error=error[:4000])
     )
     return session.execute(stmt).rowcount == 1
 
@@ -170,7 +175,7 @@ def backlog(*, session: Session) -> dict[str, int]:
 
     stmt = (
         select(DueWork.kind, DueWork.state, func.count())
-        .where(col(DueWork.state).in_(["pending", "dead"]))
+        .where(col(DueWork.state).in_([DueState.PENDING, DueState.DEAD]))
         .group_by(DueWork.kind, DueWork.state)
     )
     return {f"{kind}:{state}": n for kind, state, n in session.exec(stmt).all()}
@@ -178,7 +183,7 @@ def backlog(*, session: Session) -> dict[str, int]:
 
 def dead(*, session: Session, since: datetime | None = None, limit: int = 50) -> Sequence[DueWork]:
     """Items given up on, newest first (only those that died after `since`, when given)."""
-    stmt = select(DueWork).where(DueWork.state == "dead")
+    stmt = select(DueWork).where(DueWork.state == DueState.DEAD)
     if since is not None:
         stmt = stmt.where(col(DueWork.done_at) >= since)
     return session.exec(stmt.order_by(col(DueWork.done_at).desc(), col(DueWork.id).desc()).limit(limit)).all()

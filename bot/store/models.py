@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.store.types import JSONType, UTCDateTime
+from bot.enums import DueState, ExecutionStatus, ProposalKind, ProposalStatus, Route
+from bot.store.types import EnumText, JSONType, UTCDateTime
 
 
 def _json(**kw: Any) -> Any:
@@ -17,6 +19,11 @@ def _json(**kw: Any) -> Any:
 
 def _when(**kw: Any) -> Any:
     return Field(sa_column=Column(UTCDateTime(), **kw))
+
+
+def _enum(enum: type[StrEnum], length: int, default: Any = ..., index: bool = False) -> Any:
+    column = Column(EnumText(enum, length), nullable=False, index=index, default=None if default is ... else default)
+    return Field(default, sa_column=column)
 
 
 def _text(**kw: Any) -> Any:
@@ -46,7 +53,7 @@ class Proposal(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=36)
-    kind: str = Field(default="proposal", max_length=16)
+    kind: ProposalKind = _enum(ProposalKind, 16, default=ProposalKind.PROPOSAL)
     agent: str = Field(max_length=100)
     workflow: str = Field(max_length=100)
     action: str = Field(max_length=100)
@@ -65,17 +72,17 @@ class Proposal(SQLModel, table=True):
     thread_ts: str | None = Field(default=None, max_length=40)
     links: list[dict[str, str]] = _json(nullable=False)
     callback_url: str | None = Field(default=None, max_length=2000)
-    route: str = Field(max_length=8)
+    route: Route = _enum(Route, 8)
     reason: str = _text(nullable=False)
     rule_index: int | None = None
     required_approvals: int = 1
     mode: str = Field(default="live", max_length=8)
-    status: str = Field(max_length=16, index=True)
+    status: ProposalStatus = _enum(ProposalStatus, 16, index=True)
     decided_by: str | None = Field(default=None, max_length=100)
     decision_reason: str | None = _text(nullable=True)
     decided_at: datetime | None = _when(nullable=True)
     decision_seconds: float | None = None
-    execution_status: str = Field(default="none", max_length=16)
+    execution_status: ExecutionStatus = _enum(ExecutionStatus, 16, default=ExecutionStatus.NONE)
     execution_attempts: int = 0
     execution_result: Any = _json(nullable=True)
     execution_error: str | None = _text(nullable=True)
@@ -135,11 +142,11 @@ class DueWork(SQLModel, table=True):
     __table_args__ = (Index("ix_due_work_state_due", "state", "due_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=40)
+    kind: str = Field(max_length=40)  # a WorkKind; plain text so a sweep with its own handlers may add kinds
     proposal_id: str | None = Field(default=None, max_length=36, index=True)
     data: Any = _json(nullable=True)
     due_at: datetime = _when(nullable=False)
-    state: str = Field(default="pending", max_length=12)
+    state: DueState = _enum(DueState, 12, default=DueState.PENDING)
     attempts: int = 0
     max_attempts: int = 10
     lease_owner: str | None = Field(default=None, max_length=100)

@@ -11,6 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.enums import ProposalStatus
 from bot.store.models import Approval, Proposal
 
 _INSERT = insert(Proposal.__table__)  # built once: intake is the hot path, so skip the ORM's per-call work
@@ -107,7 +108,7 @@ def count_approvals(*, session: Session, proposal_id: str, version: int) -> int:
 
 def pending(*, session: Session, workflow: str | None = None, limit: int = 200) -> Sequence[Proposal]:
     """Undecided proposals and handoffs, oldest first."""
-    stmt = select(Proposal).where(Proposal.status == "pending")
+    stmt = select(Proposal).where(Proposal.status == ProposalStatus.PENDING)
     if workflow:
         stmt = stmt.where(Proposal.workflow == workflow)
     return session.exec(stmt.order_by(col(Proposal.created_at)).limit(limit)).all()

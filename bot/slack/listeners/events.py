@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.enums import ProposalStatus
 from bot.errors import CountersignError, NotFound
 from bot.flow import decide, lifecycle, lookup
 from bot.flow.context import Services
@@ -39,7 +40,7 @@ def _proposal_in_thread(svc: Services, channel: str, thread_ts: str) -> Proposal
     """The proposal whose message starts the thread, or the one pending proposal posted inside it."""
     found = lookup.at_message(svc, channel=channel, ts=thread_ts)
     own = [p for p in found if p.slack.ts == thread_ts]
-    pending = [p for p in found if p.status == "pending"]
+    pending = [p for p in found if p.status == ProposalStatus.PENDING]
     if own:
         return own[0]
     if len(pending) == 1:
