@@ -8,6 +8,7 @@ from rich.table import Table
 from bot.cli.common import console, fail, services_or_exit, settings_or_exit
 from bot.store import audit as audit_store
 from bot.store.db import session_scope
+from bot.words import plural
 
 app = typer.Typer(help="Verify and read the tamper-evident audit log.", no_args_is_help=True)
 
@@ -22,7 +23,7 @@ def verify() -> None:
     if breaks:
         for b in breaks:
             console.print(f"[red]event {b.seq}[/]: {b.problem}", highlight=False)
-        fail(f"audit chain broken at {len(breaks)} place(s)")
+        fail(f"audit chain broken at {plural(len(breaks), 'place')}")
     console.print(f"audit chain intact: {total} events verified")
 
 

@@ -14,6 +14,7 @@ from bot.errors import NotFound
 from bot.policy import PolicyFileError, PolicySet, evaluate, explain_rules, load_policies, validate_payload
 from bot.policy.cases import case_files, orphan_case_files, run_cases
 from bot.policy.routing import RouteDecision, RuleOutcome
+from bot.words import plural
 
 app = typer.Typer(help="Check, explain and test policy files.", no_args_is_help=True)
 
@@ -46,7 +47,7 @@ def _print_issues(exc: PolicyFileError) -> None:
     for issue in exc.issues:
         console.print(Text(str(issue)))
     files = len({issue.file for issue in exc.issues})
-    console.print(Text(f"{len(exc.issues)} issue(s) in {files} file(s)", style="bold red"))
+    console.print(Text(f"{plural(len(exc.issues), 'issue')} in {plural(files, 'file')}", style="bold red"))
 
 
 @app.command("check")
