@@ -6,7 +6,10 @@ from bot.cli.main import app
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: log lines and warnings go to stderr, so stdout holds only results."""
+    from bot.logs import configure
+
+    configure("WARNING", "console")  # commands that load settings switch to their level and format
     app(prog_name="countersign")
 
 

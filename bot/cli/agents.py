@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, fail, services_or_exit, settings_or_exit
+from bot.cli.common import console, err_console, fail, services_or_exit, settings_or_exit
 from bot.cli.helptext import Command, Group
 from bot.errors import CountersignError
 from bot.flow import agents as agent_flow
@@ -39,8 +39,9 @@ def add(
         token = agent_flow.create(svc, name=name, scopes=scope)
     except CountersignError as exc:
         fail(exc.message)
-    console.print(f"Agent [bold]{name}[/] created with scopes: {', '.join(scope)}")
-    console.print("Token (shown only now; store it in your agent's secrets):")
+    # Only the token goes to stdout, so TOKEN=$(countersign agents add ...) captures exactly it.
+    err_console.print(f"Agent [bold]{name}[/] created with scopes: {', '.join(scope)}")
+    err_console.print("Token (shown only now; store it in your agent's secrets):")
     print(token)
 
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from bot.cli.common import console, fail, services_or_exit, settings_or_exit
 from bot.cli.helptext import Command, Group
 from bot.store import audit as audit_store
+from bot.store import proposals as proposal_store
 from bot.store.db import session_scope
 from bot.words import plural
 
@@ -44,7 +45,10 @@ def show(proposal_id: str = typer.Argument(..., help="The proposal's id.")) -> N
     svc = services_or_exit(settings_or_exit())
     table = Table("seq", "at", "actor", "action", "before → after", "reason")
     with session_scope(svc.engine) as s:
-        for e in audit_store.for_proposal(session=s, proposal_id=proposal_id):
+        events = audit_store.for_proposal(session=s, proposal_id=proposal_id)
+        if not events and proposal_store.get(session=s, proposal_id=proposal_id) is None:
+            fail(f"no proposal with id {proposal_id!r}: ids look like 0b6f1f5e-8c1e-4b7a-9d2f-3c4d5e6f7a8b")
+        for e in events:
             table.add_row(
                 str(e.seq),
                 f"{e.at:%Y-%m-%d %H:%M:%S}",
