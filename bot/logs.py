@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
 
+class _Stderr(logging.StreamHandler[TextIO]):
+    """Writes to whatever sys.stderr is at the time of each line (the CLI runner and tests swap it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        pass
+
+
 def configure(level: str = "INFO", fmt: str = "console") -> None:
     """Route structlog and the standard library (uvicorn, apscheduler, slack_bolt) through one renderer."""
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -23,7 +36,7 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Stderr()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
@@ -37,8 +50,14 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("apscheduler.scheduler", "alembic.runtime.migration"):
+    for noisy in ("apscheduler.scheduler", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)  # a line per sweep or per readiness probe is noise
     # "skipped: maximum number of running instances" is the normal case of a wake-up during a running sweep
     # (which keeps claiming until nothing is due); job errors are logged by the runner itself.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
+
+
+def reconfigure(level: str, fmt: str) -> None:
+    """Apply the settings' level and format once they are known, if the entry point set up logging."""
+    if any(isinstance(h, _Stderr) for h in logging.getLogger().handlers):
+        configure(level, fmt)

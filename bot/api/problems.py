@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.errors import CountersignError
 from bot.store.db import is_unavailable
+from bot.words import plural
 
 log = structlog.get_logger(__name__)
 DB_RETRY_AFTER_SECONDS = 5
@@ -65,7 +66,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_shape(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
-        return JSONResponse(_body("InvalidRequest", f"{len(errors)} invalid field(s)", errors=errors), status_code=422)
+        return JSONResponse(
+            _body("InvalidRequest", plural(len(errors), "invalid field"), errors=errors), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

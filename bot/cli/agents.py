@@ -5,16 +5,22 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from bot.cli.common import console, fail, services_or_exit, settings_or_exit
+from bot.cli.common import console, err_console, fail, services_or_exit, settings_or_exit
+from bot.cli.helptext import Command, Group
 from bot.errors import CountersignError
 from bot.flow import agents as agent_flow
 from bot.store import agents as agent_store
 from bot.store.db import session_scope
 
-app = typer.Typer(help="Create, list and revoke agent API tokens.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group,
+    help="Create, list and revoke agent API tokens.\n\n"
+    "Example: [bold]countersign agents add support-bot --scope refunds[/]",
+    no_args_is_help=True,
+)
 
 
-@app.command("add")
+@app.command("add", cls=Command)
 def add(
     name: str = typer.Argument(..., help="A name for the agent, e.g. support-bot."),
     scope: list[str] = typer.Option(
@@ -33,14 +39,18 @@ def add(
         token = agent_flow.create(svc, name=name, scopes=scope)
     except CountersignError as exc:
         fail(exc.message)
-    console.print(f"Agent [bold]{name}[/] created with scopes: {', '.join(scope)}")
-    console.print("Token (shown only now; store it in your agent's secrets):")
+    # Only the token goes to stdout, so TOKEN=$(countersign agents add ...) captures exactly it.
+    err_console.print(f"Agent [bold]{name}[/] created with scopes: {', '.join(scope)}")
+    err_console.print("Token (shown only now; store it in your agent's secrets):")
     print(token)
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_agents() -> None:
-    """List agents, their scopes and whether they are revoked."""
+    """List agents, their scopes and whether they are revoked.
+
+    Example: [bold]countersign agents list[/]
+    """
     svc = services_or_exit(settings_or_exit())
     table = Table("name", "token", "scopes", "created", "revoked")
     with session_scope(svc.engine) as s:
@@ -55,9 +65,12 @@ def list_agents() -> None:
     console.print(table)
 
 
-@app.command("revoke")
+@app.command("revoke", cls=Command)
 def revoke(name: str = typer.Argument(..., help="The agent whose token stops working now.")) -> None:
-    """Revoke an agent's token (its next call gets 401)."""
+    """Revoke an agent's token (its next call gets 401).
+
+    Example: [bold]countersign agents revoke support-bot[/]
+    """
     svc = services_or_exit(settings_or_exit())
     try:
         agent_flow.revoke(svc, name=name)

@@ -23,10 +23,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def settings_or_exit(**overrides: object) -> Settings:
     """Load settings or exit with the variable that is wrong."""
+    from bot.logs import reconfigure
+
     try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except CountersignError as exc:
         fail(exc.message, 2)
+    reconfigure(settings.log_level, settings.log_format)
+    return settings
 
 
 def services_or_exit(settings: Settings, *, migrate_db: bool = True) -> Services:

@@ -8,13 +8,18 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import console, settings_or_exit
+from bot.cli.helptext import Command, Group
 from bot.policy import PolicyFileError, load_policies
 from connectors import registry
 
-app = typer.Typer(help="Inspect installed connectors and their configuration.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group,
+    help="Inspect installed connectors and their configuration.\n\nExample: [bold]countersign connectors list[/]",
+    no_args_is_help=True,
+)
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 def list_connectors() -> None:
     """List installed connectors (built-in and from the countersign.connectors entry point) and their use.
 

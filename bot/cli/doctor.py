@@ -14,6 +14,7 @@ from bot.cli.common import console
 from bot.config import Settings, load_settings
 from bot.errors import CountersignError
 from bot.policy import PolicyFileError, PolicySet, load_policies
+from bot.words import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -73,7 +74,7 @@ def doctor(
     else:
         report.note("Slack is not configured (SLACK_BOT_TOKEN unset): approval messages wait until it is")
     if report.problems:
-        console.print(f"\n[red]{report.problems} problem(s)[/]")
+        console.print(f"\n[red]{plural(report.problems, 'problem')}[/]")
         raise typer.Exit(1)
     console.print("\n[green]all checks passed[/]")
 
@@ -107,7 +108,7 @@ def _policies(report: Report, settings: Settings) -> PolicySet | None:
             "point COUNTERSIGN_POLICIES at your policy folder, or copy one from policies/",
         )
         return None
-    report.ok(f"{len(policies.workflows)} workflow(s) load from {settings.policies_dir}")
+    report.ok(f"{plural(len(policies.workflows), 'workflow')} load from {settings.policies_dir}")
     return policies
 
 
@@ -156,7 +157,7 @@ def _dead_work(report: Report, engine: Engine, days: int) -> None:
     for item in items:
         about = f" for proposal {item.proposal_id}" if item.proposal_id else ""
         report.problem(
-            f"{item.kind}{about} gave up after {item.attempts} attempt(s): {item.last_error}",
+            f"{item.kind}{about} gave up after {plural(item.attempts, 'attempt')}: {item.last_error}",
             DEAD_FIXES.get(item.kind, "fix the cause in the error; the item will not be retried by itself"),
         )
     if not items:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.policy import ApprovalPolicy, PolicySet
+from bot.words import plural
 
 if TYPE_CHECKING:
     from bot.cli.doctor import Report
@@ -144,7 +145,7 @@ def _group(report: Report, client: WebClient, gid: str, uses: list[str]) -> None
             "add people to the group in Slack, or list approvers by user id",
         )
     else:
-        report.ok(f"user group {gid} resolves to {len(members)} member(s)")
+        report.ok(f"user group {gid} resolves to {plural(len(members), 'member')}")
 
 
 def _user(report: Report, client: WebClient, uid: str, uses: list[str]) -> None:

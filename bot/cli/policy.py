@@ -10,12 +10,18 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from bot.cli.helptext import Command, Group
 from bot.errors import NotFound
 from bot.policy import PolicyFileError, PolicySet, evaluate, explain_rules, load_policies, validate_payload
 from bot.policy.cases import case_files, orphan_case_files, run_cases
 from bot.policy.routing import RouteDecision, RuleOutcome
+from bot.words import plural
 
-app = typer.Typer(help="Check, explain and test policy files.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group,
+    help="Check, explain and test policy files.\n\nExample: [bold]countersign policy check --policies ./policies[/]",
+    no_args_is_help=True,
+)
 
 # soft_wrap: "file:line: field: message" lines must stay whole for editors and grep.
 console = Console(soft_wrap=True, highlight=False)
@@ -46,10 +52,10 @@ def _print_issues(exc: PolicyFileError) -> None:
     for issue in exc.issues:
         console.print(Text(str(issue)))
     files = len({issue.file for issue in exc.issues})
-    console.print(Text(f"{len(exc.issues)} issue(s) in {files} file(s)", style="bold red"))
+    console.print(Text(f"{plural(len(exc.issues), 'issue')} in {plural(files, 'file')}", style="bold red"))
 
 
-@app.command("check")
+@app.command("check", cls=Command)
 def check(policies: PoliciesDir = Path("policies")) -> None:
     """Validate every policy file; print each problem as file:line: field: message.
 
@@ -62,7 +68,7 @@ def check(policies: PoliciesDir = Path("policies")) -> None:
     console.print(Text(f"{len(loaded.workflows)} workflows OK: {names}", style="green"))
 
 
-@app.command("explain")
+@app.command("explain", cls=Command)
 def explain(
     proposal: Annotated[Path, typer.Argument(help="JSON proposal: workflow, action, payload, summary, requested_by.")],
     policies: PoliciesDir = Path("policies"),
@@ -151,7 +157,7 @@ def _print_decision(decision: RouteDecision, problems: list[Any]) -> None:
         console.print(Text(f"  {problem.path or '(payload)'}: {problem.message}"))
 
 
-@app.command("test")
+@app.command("test", cls=Command)
 def run_tests(policies: PoliciesDir = Path("policies")) -> None:
     """Run the example cases written beside each policy (<stem>.tests.yaml); exit 1 if any fails.
 

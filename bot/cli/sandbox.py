@@ -16,7 +16,8 @@ PARAGRAPHS = [
     "Try Countersign without a Slack workspace: everything runs on this machine, in one process. It starts:",
     (
         "* the [bold]real Countersign service[/] (the same code as `countersign serve`) on SQLite in --data, with the "
-        "policies in --policies; only the Slack Web API address and the signing secret are the sandbox's;"
+        "policies in --policies (by default the example policies shipped with Countersign); only the Slack Web API "
+        "address and the signing secret are the sandbox's;"
     ),
     "* a [bold]fake Slack[/] workspace: people, user groups and channels named after the ids the policies use;",
     (
@@ -52,15 +53,21 @@ def sandbox(
         "127.0.0.1", help="Interface of the page and the service (the fake Slack and the stand-ins stay on 127.0.0.1)."
     ),
     data: Path = typer.Option(Path("sandbox-data"), "--data", help="Directory for the sandbox's SQLite database."),
-    policies: Path = typer.Option(Path("policies"), "--policies", help="Policy directory (the examples by default)."),
+    policies: Path | None = typer.Option(
+        None, "--policies", help="Policy directory (default: the example policies shipped with Countersign)."
+    ),
     demo: bool = typer.Option(True, "--demo/--no-demo", help="Run the demo agent's proposals at start."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the service's log lines (INFO)."),
 ) -> None:
     from bot.logs import configure
-    from bot.sandbox import Sandbox, SandboxConfig, SandboxError
+    from bot.sandbox import EXAMPLE_POLICIES, Sandbox, SandboxConfig, SandboxError
 
+    policies = policies or EXAMPLE_POLICIES
     if not policies.is_dir():
-        fail(f"no policy directory at {policies}: run from a clone of the repository, or pass --policies DIR", 2)
+        fail(
+            f"no policy directory at {policies}: pass an existing directory, or leave out --policies for the examples",
+            2,
+        )
     configure("INFO" if verbose else "WARNING", "console")
     if not verbose:  # "job skipped: already running" when a kick meets a running sweep is expected here
         logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

@@ -40,7 +40,10 @@ def serve(
 
 
 def migrate() -> None:
-    """Apply database migrations (also done automatically at start-up)."""
+    """Apply database migrations (also done automatically at start-up).
+
+    Example: [bold]DATABASE_URL=postgresql+psycopg://app@db/countersign countersign migrate[/]
+    """
     from bot.store.migrate import current_revision
 
     svc = services_or_exit(settings_or_exit(), migrate_db=True)

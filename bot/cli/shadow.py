@@ -8,15 +8,21 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli.common import console, fail, services_or_exit, settings_or_exit
+from bot.cli.helptext import Command, Group
 from bot.digest.figures import Stats
 from bot.digest.period import Period
 from bot.errors import CountersignError
 
-app = typer.Typer(help="Shadow mode: agreement between the agent and people.", no_args_is_help=True)
+app = typer.Typer(
+    cls=Group,
+    help="Shadow mode: agreement between the agent and people.\n\n"
+    "Example: [bold]countersign shadow report --workflow crm-updates[/]",
+    no_args_is_help=True,
+)
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 def report(
     workflow: str = typer.Option(..., "--workflow", "-w", help="The workflow (normally one with mode: shadow)."),
     month: str = typer.Option(None, "--month", "-m", help="Only this month, YYYY-MM."),

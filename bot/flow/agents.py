@@ -14,7 +14,7 @@ from bot.store import agents, audit
 from bot.store.db import read_scope, session_scope
 
 TOKEN_PREFIX = "cs_"
-SCOPE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9-]*(:[A-Za-z0-9_.-]+)?)$")
+SCOPE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9_.-]+)?)$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 

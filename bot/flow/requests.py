@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 SLACK_TS = r"^\d{6,12}\.\d{1,9}$"
 SLACK_CHANNEL = r"^[CGD][A-Z0-9]{2,30}$"
@@ -28,6 +28,10 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+# Surrounding whitespace is dropped, so a summary of only spaces or newlines is as empty as "" (and refused).
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(_no_nul)
+]
 
 
 def storable(value: Any) -> Any:
@@ -67,7 +71,7 @@ class Link(BaseModel):
 class _Common(BaseModel):
     model_config = ConfigDict(extra="forbid")
     workflow: Text = Field(min_length=1, max_length=100)
-    summary: Text = Field(min_length=1, max_length=20_000)
+    summary: Summary
     idempotency_key: Text | None = Field(None, min_length=1, max_length=200)
     requested_by: Text | None = Field(None, min_length=1, max_length=100)
     thread: ThreadRef | None = None

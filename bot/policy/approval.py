@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from bot.policy.durations import Duration
+from bot.words import plural
 
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
@@ -96,5 +97,6 @@ def quorum_problem(required: int, approval: ApprovalPolicy) -> str | None:
     """Why `required` approvals can never be reached with these approvers, if so."""
     most = approval.max_quorum()
     if most is not None and 0 < most < required:  # no approvers at all is reported once, by the caller
-        return f"needs {required} approvals but only {most} approver(s) are listed and no user group"
+        listed = f"{plural(most, 'approver')} {'is' if most == 1 else 'are'} listed"
+        return f"needs {required} approvals but only {listed} and no user group"
     return None

@@ -28,7 +28,9 @@ def _named(pattern: str, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Slug = Annotated[str, _named(r"^[a-z0-9-]+$", "workflow names use a-z, 0-9 and '-' (e.g. support-replies)")]
+Slug = Annotated[
+    str, _named(r"^[a-z0-9_-]+$", "workflow names use a-z, 0-9, '_' and '-' (e.g. support-replies, support_inbox)")
+]
 ActionName = Annotated[
     str, _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)")
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.words import plural
 from countersign.client import Countersign
 from countersign.errors import CountersignError
 from countersign.models import Proposal
@@ -228,7 +229,7 @@ def _headline(p: Proposal) -> str:
     words = {"auto_approved": "auto-approved by the policy", "pending": "waiting for people", "denied": "denied"}
     text = f"proposed: {words.get(p.status, p.status)} ({p.reason or 'no rule matched'})"
     if p.problems:
-        text += f"; {len(p.problems)} problem(s) in the payload"
+        text += f"; {plural(len(p.problems), 'problem')} in the payload"
     if p.duplicate_of:
         text += "; possible duplicate"
     return text

@@ -28,6 +28,9 @@ from bot.wiring import build_services
 from connectors.base import ConnectorContext
 
 log = structlog.get_logger(__name__)
+# The example policies, shipped inside the package so the sandbox starts from any directory. In a clone this is a
+# symbolic link to the top-level policies/ (the one copy); a wheel holds the files themselves.
+EXAMPLE_POLICIES = Path(__file__).resolve().parent / "example_policies"
 MANIFEST_SCOPES = ("chat:write", "commands", "usergroups:read", "app_mentions:read", "files:write")  # manifest.yml
 DB_FILE = "countersign.db"
 LOOPBACK = "127.0.0.1"  # the fake Slack and the stand-ins; --host moves only the page and the service
@@ -42,7 +45,7 @@ class SandboxConfig:
     """Where things live and listen. Port 0 picks a free port (tests)."""
 
     data_dir: Path = Path("sandbox-data")
-    policies_dir: Path = Path("policies")
+    policies_dir: Path = EXAMPLE_POLICIES
     host: str = "127.0.0.1"
     page_port: int = 8700
     api_port: int = 8000

@@ -18,6 +18,7 @@ from bot.flow.ports import MessageFacts
 from bot.slack import message_parts as parts
 from bot.slack import mrkdwn as md
 from bot.slack.ids import Id, button_value
+from bot.words import plural
 
 HEADER_MAX = 150
 TEXT_MAX = 3000  # the notification / fallback text
@@ -108,7 +109,7 @@ def _field_sections(card: MessageFacts, cuts: parts.Cuts) -> list[Block]:
     ]
     more = parts.more_fields(card)
     if more:
-        out.append(_context(f"… and {more} more field(s): use *View full*."))
+        out.append(_context(f"… and {plural(more, 'more field')}: use *View full*."))
     return out
 
 

@@ -10,6 +10,7 @@ from slack_sdk.models.views import View
 from bot.enums import ProposalKind
 from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
+from bot.words import plural
 
 MESSAGE_ITEMS = 20  # one section each, well inside a message's 50 blocks
 HOME_ITEMS = 45  # two blocks each, inside the Home tab's 100
@@ -35,7 +36,7 @@ def approvals_reply(views: list[ProposalPublic], zone: ZoneInfo) -> tuple[str, l
     """The ephemeral answer to /approvals."""
     if not views:
         return NOTHING, [SectionBlock(text=MarkdownTextObject(text=NOTHING))]
-    head = f"{len(views)} proposal(s) waiting for you"
+    head = f"{plural(len(views), 'proposal')} waiting for you"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{head}:*"))]
     blocks += [SectionBlock(text=MarkdownTextObject(text=item(v, zone))) for v in views[:MESSAGE_ITEMS]]
     if len(views) > MESSAGE_ITEMS:

@@ -8,6 +8,7 @@ from bot.enums import ExecutionStatus, ProposalStatus
 from bot.flow.ports import MessageFacts
 from bot.slack import mrkdwn as md
 from bot.slack.fields import diff_line, display_paths, lookup, shown
+from bot.words import plural
 
 SECTION_MAX = 3000
 FIELD_MAX = 2000
@@ -166,7 +167,9 @@ def execution(card: MessageFacts) -> str | None:
     if ex.status == ExecutionStatus.SUCCEEDED:
         result = ex.result.get("summary") if isinstance(ex.result, dict) else ex.result
         return md.truncate(f"✅ *Executed*: {md.escape(result or 'done')}", SECTION_MAX)
-    text = f"❌ *Execution failed* after {ex.attempts} attempt(s): {md.escaped(ex.error or 'unknown error', 2000)}"
+    text = (
+        f"❌ *Execution failed* after {plural(ex.attempts, 'attempt')}: {md.escaped(ex.error or 'unknown error', 2000)}"
+    )
     if not given_up(card):
         text += f"\n{md.mention(card.owner)} (workflow owner): retry it, mark it done by hand, or give up."
     return md.truncate(text, SECTION_MAX)

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 from bot.flow.ports import Note
 from bot.slack import mrkdwn as md
 from bot.slack.fields import diff_line
+from bot.words import plural
 
 NOTE_MAX = 3000
 Renderer = Callable[[dict[str, Any], list[str]], str]
@@ -23,9 +24,9 @@ def _edited(d: dict[str, Any], sensitive: list[str]) -> str:
         path, before, after = diff_line(change, sensitive)
         lines.append(f"• `{md.escaped(path, 200)}`: {md.escaped(before, 200)} → {md.escaped(after, 200)}")
     if len(changes) > 10:
-        lines.append(f"… and {len(changes) - 10} more change(s)")
+        lines.append(f"… and {plural(len(changes) - 10, 'more change')}")
     if d.get("required"):
-        lines.append(f"It now needs {int(d['required'])} approval(s) of this version.")
+        lines.append(f"It now needs {plural(int(d['required']), 'approval')} of this version.")
     return "\n".join(lines)
 
 
@@ -35,8 +36,9 @@ def _executed(d: dict[str, Any], _: list[str]) -> str:
 
 def _execution_failed(d: dict[str, Any], _: list[str]) -> str:
     owner = md.mention(str(d.get("owner") or ""))
+    attempts = plural(int(d.get("attempts") or 0), "attempt")
     return (
-        f"❌ Execution failed after {int(d.get('attempts') or 0)} attempt(s): {md.escaped(d.get('error'), 2000)}\n"
+        f"❌ Execution failed after {attempts}: {md.escaped(d.get('error'), 2000)}\n"
         f"{owner}, please choose on the message: *Retry*, *Mark done by hand* or *Give up*."
     )
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +13,10 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.factories import write_policies
+from bot.flow.agents import AgentIdentity
+from bot.flow.intake import submit
+from bot.flow.requests import ProposalRequest
+from tests.factories import make_services, proposal, write_policies
 
 runner = CliRunner()
 
@@ -117,3 +124,49 @@ def test_connectors_list_shows_installed_and_missing_secrets(env: dict[str, str]
     assert all(name in r.output for name in ("webhook", "callback", "email", "crm", "slack_reply"))
     ok = runner.invoke(app, ["connectors", "list"], env={**env, "PAYOUT_SECRET": "s3cret"})
     assert ok.exit_code == 0
+
+
+def test_token_alone_on_stdout_so_a_shell_can_capture_it(env: dict[str, str], tmp_path: Path) -> None:
+    # The real console script in its own process: PAYOUT_SECRET is unset, so start-up warns about it.
+    run = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", "agents", "add", "bot", "--scope", "payouts"],
+        env={"PATH": os.environ["PATH"], "COLUMNS": "200", **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(r"cs_[\w-]{30,}\n", run.stdout), run.stdout
+    assert "connector secret not set" in run.stderr
+    assert "PAYOUT_SECRET" in run.stderr
+    assert "Agent bot created" in run.stderr
+
+
+def test_audit_show_prints_a_trail_and_refuses_an_unknown_id(env: dict[str, str]) -> None:
+    svc = make_services(env["DATABASE_URL"], Path(env["COUNTERSIGN_POLICIES"]))
+    view, _ = submit(svc, agent=AgentIdentity("a", ("payouts",)), req=ProposalRequest.model_validate(proposal()))
+    svc.engine.dispose()
+    env = {**env, "PAYOUT_SECRET": "s3cret", "COLUMNS": "200"}
+    shown = runner.invoke(app, ["audit", "show", view.id], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "→ pending" in shown.stdout
+    unknown = runner.invoke(app, ["audit", "show", "nope"], env=env)
+    assert unknown.exit_code == 1
+    assert unknown.stdout == ""
+    assert "no proposal with id 'nope'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["agents", "revoke", "nobody"], "no agent named 'nobody'"),
+        (["digest", "--workflow", "nope", "--dry-run"], "nope"),
+        (["shadow", "report", "--workflow", "nope"], "nope"),
+    ],
+)
+def test_unknown_names_exit_non_zero_with_a_sentence(env: dict[str, str], args: list[str], expected: str) -> None:
+    r = runner.invoke(app, args, env=env)
+    assert r.exit_code != 0
+    assert expected in r.stderr
+    assert "Traceback" not in r.output

@@ -79,12 +79,12 @@ def test_a_healthy_setup_passes(setup: Setup) -> None:
     assert problems(result) == []
     for expected in (
         "settings load",
-        "1 workflow(s) load",
+        "1 workflow load",
         "is reachable and migrated",
         "Slack token works",
         "every scope",
         "@countersign is in #payouts",
-        "user group S0LEADS resolves to 2 member(s)",
+        "user group S0LEADS resolves to 2 members",
         "user U0OWNER is @owner",
         "every connector has its secrets",
         "no failed background work",
@@ -144,7 +144,7 @@ def test_dead_due_work_is_listed_with_its_last_error(tmp_path: Path, db_url: str
     engine.dispose()
     result = setup.run()
     assert result.exit_code == 1
-    assert "slack_post for proposal p-1 gave up after 1 attempt(s): Slack said not_in_channel" in result.output
+    assert "slack_post for proposal p-1 gave up after 1 attempt: Slack said not_in_channel" in result.output
     assert "the approval message never reached Slack" in result.output
 
 

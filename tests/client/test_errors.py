@@ -17,6 +17,7 @@ from bot.app import create_app
 from bot.fakeslack import BackgroundServer
 from bot.flow import agents
 from bot.store.db import make_engine
+from bot.words import plural
 from countersign import (
     Conflict,
     ConnectionFailed,
@@ -102,7 +103,7 @@ def test_422_lists_every_field_error(live: Live) -> None:
         )
     locs = {tuple(e["loc"]) for e in err.value.errors}
     assert err.value.status == 422
-    assert err.value.message == f"{len(err.value.errors)} invalid field(s)"
+    assert err.value.message == plural(len(err.value.errors), "invalid field")
     assert {("summary",), ("thread", "channel"), ("thread", "ts"), ("links", "0", "url")} <= locs
     assert all(e["msg"] for e in err.value.errors)
 

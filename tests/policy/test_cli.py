@@ -51,7 +51,7 @@ def test_check_lists_every_issue_with_file_line_and_field(tmp_path: Path) -> Non
     assert lines[1:-1] == [
         f"{tmp_path / 'other.yaml'}:1: {key}: required key is missing" for key in ("actions", "owner", "review_channel")
     ]
-    assert lines[-1] == "4 issue(s) in 2 file(s)"
+    assert lines[-1] == "4 issues in 2 files"
 
 
 def test_check_missing_directory(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_test_with_broken_policies_prints_issues(tmp_path: Path) -> None:
     write(tmp_path, "demo.yaml", replaced("owner: U0OWNER", "owner: x"))
     code, lines = _run("test", "--policies", str(tmp_path))
     assert code == 1
-    assert lines[-1] == "1 issue(s) in 1 file(s)"
+    assert lines[-1] == "1 issue in 1 file"
 
 
 def test_test_without_cases(tmp_path: Path) -> None:

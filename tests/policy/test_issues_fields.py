@@ -108,7 +108,7 @@ def test_malformed_durations_name_their_field(tmp_path: Path, bad: str, old: str
             "actions.refund.approval.required_approvals",
             "valid integer, got '2'",
         ),
-        ("workflow: demo", "workflow: Demo_Flow", "workflow", "workflow names use a-z, 0-9 and '-'"),
+        ("workflow: demo", "workflow: Demo_Flow", "workflow", "workflow names use a-z, 0-9, '_' and '-'"),
         ("  refund:", "  Refund Now:", "actions.Refund Now", "action names use"),
         ('reason: "small"', 'reason: ""', "actions.refund.rules[2].reason", "at least 1 character"),
         ("target: 0.9", "target: 90", "success_criteria[0]", "fraction between 0 and 1"),

@@ -40,14 +40,14 @@ def test_impossible_quorum_without_usergroups(tmp_path: Path) -> None:
     text = replaced("usergroups: [S0FINANCE]", "usergroups: []").replace("mention: S0FINANCE", "mention: U0BOB")
     text, line, field, message = _one(tmp_path, "required_approvals: 1", "required_approvals: 3", text)
     assert (line, field) == (line_of(text, "required_approvals: 3"), "actions.refund.approval.required_approvals")
-    assert message == "needs 3 approvals but only 2 approver(s) are listed and no user group"
+    assert message == "needs 3 approvals but only 2 approvers are listed and no user group"
 
 
 def test_rule_override_with_impossible_quorum(tmp_path: Path) -> None:
     text = replaced("usergroups: [S0FINANCE]", "usergroups: []").replace("mention: S0FINANCE", "mention: U0BOB")
     text, line, field, message = _one(tmp_path, "required_approvals: 2, reason", "required_approvals: 5, reason", text)
     assert (line, field) == (line_of(text, "required_approvals: 5"), "actions.refund.rules[1].required_approvals")
-    assert message == "needs 5 approvals but only 2 approver(s) are listed and no user group"
+    assert message == "needs 5 approvals but only 2 approvers are listed and no user group"
 
 
 def test_a_usergroup_makes_any_quorum_possible(tmp_path: Path) -> None:

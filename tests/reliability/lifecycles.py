@@ -24,6 +24,7 @@ from bot.flow.context import Services
 from bot.store import audit
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
+from bot.words import plural
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, write_policies
 from tests.reliability.procs import ServiceProcess
 from tests.workspace import SECRET
@@ -414,8 +415,8 @@ class Duplicates:
             return sum(n - 1 for n in d.values())
 
         return (
-            f"{extra(self.posts)} message(s), {extra(self.notes)} thread note(s), "
-            f"{extra(self.deliveries)} webhook call(s) repeated"
+            f"{plural(extra(self.posts), 'message')}, {plural(extra(self.notes), 'thread note')}, "
+            f"{plural(extra(self.deliveries), 'webhook call')} repeated"
         )
 
 

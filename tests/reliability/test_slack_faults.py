@@ -29,6 +29,7 @@ from bot.fakeslack import BackgroundServer, FakeSlack
 from bot.flow.context import Services
 from bot.store.db import read_scope
 from bot.store.models import DueWork, Proposal
+from bot.words import plural
 from tests.factories import add_agent, make_services, proposal, write_policies
 from tests.reliability.lifecycles import tag
 from tests.reliability.procs import wait_until
@@ -165,11 +166,12 @@ def test_slack_failing_30_percent_of_calls_for_a_while(served: tuple[Services, F
     crashes = [e for e in logs if e.get("log_level") in {"error", "critical"} or e.get("exc_info")]
     assert crashes == [], crashes[:3]
     assert failed_calls > PROPOSALS // 2  # the faults really happened
+    extras = f"{plural(orphans, 'extra message')} and {plural(extra_notes, 'extra note')}"
+    lost = f"{plural(timed_out['slack_post'], 'post')} and {plural(timed_out['slack_note'], 'note')}"
     print(
         f"\nSlack faults: {PROPOSALS} proposals, {len(to_click)} clicks, {failed_calls} Slack calls failed or "
-        f"stalled past the client timeout; every message, update and note delivered; {orphans} extra message(s) "
-        f"and {extra_notes} extra note(s) after {timed_out['slack_post']} post(s) and {timed_out['slack_note']} "
-        f"note(s) timed out on our side but reached Slack"
+        f"stalled past the client timeout; every message, update and note delivered; {extras} after {lost} "
+        "timed out on our side but reached Slack"
     )
 
 

@@ -115,7 +115,7 @@ def test_valid_edit_shows_the_diff_and_approval_records_it(rig: Rig) -> None:
     assert rig.thread_texts(p["id"]) == [
         (
             "✏️ <@U0BOB> edited the payload:\n• `amount`: 120 → 90\n• `to`: •••••• → ••••••\n"
-            "It now needs 1 approval(s) of this version."
+            "It now needs 1 approval of this version."
         )
     ]
     assert "• `amount`: 120 → 90" in message_text(rig.message(p["id"]))

@@ -29,7 +29,7 @@ def test_failed_execution_offers_the_owner_three_ways_out(rig: Rig) -> None:
     assert buttons(msg) == ["cs_retry", "cs_mark_done", "cs_give_up"]
     assert "<@U0OWNER> (workflow owner)" in message_text(msg)
     note = rig.thread_texts(p["id"])[-1]
-    assert note.startswith("❌ Execution failed after 1 attempt(s)")
+    assert note.startswith("❌ Execution failed after 1 attempt")
     assert "<@U0OWNER>, please choose" in note
     rig.click(p["id"], "cs_mark_done", "U0MALLORY")
     assert rig.ephemeral_texts("U0MALLORY") == [
@@ -83,7 +83,6 @@ def test_an_auto_approved_action_that_fails_is_told_in_the_review_channel(rig: R
     assert rig.get(p["id"])["execution"]["status"] == "failed"
     [note] = rig.slack.messages("C0REVIEW")
     assert note.text.startswith(
-        "⚠️ About Pay Alice for October (it has no approval message to reply to):\n"
-        "❌ Execution failed after 1 attempt(s)"
+        "⚠️ About Pay Alice for October (it has no approval message to reply to):\n❌ Execution failed after 1 attempt"
     )
     assert "<@U0OWNER>" in note.text

@@ -14,7 +14,7 @@ def test_approvals_command_lists_what_waits_for_the_caller(rig: Rig) -> None:
     assert resp.status == 200
     assert resp.text == ""
     [reply] = rig.slack.ephemerals(user="U0ALICE")
-    assert reply.text == "2 proposal(s) waiting for you"
+    assert reply.text == "2 proposals waiting for you"
     items = [b["text"]["text"] for b in reply.blocks[1:]]
     assert items[0].startswith(f"*<{first['slack']['permalink']}|payouts / send>* — Pay &lt;!channel&gt; Alice")
     assert items[1].startswith(f"*<{second['slack']['permalink']}|payouts / send>*")
