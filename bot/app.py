@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import structlog
 from fastapi import FastAPI
@@ -38,7 +39,8 @@ def build_services(
     except PolicyFileError as exc:
         raise ConfigError(f"COUNTERSIGN_POLICIES: invalid policy files:\n{exc}") from None
     engine = make_engine(settings.database_url)
-    context = connector_context or ConnectorContext()
+    # Where HTTP connectors may connect comes from settings (COUNTERSIGN_ALLOWED_TARGETS), whoever built the context.
+    context = replace(connector_context or ConnectorContext(), targets=settings.targets)
     _warn_missing_secrets(policies, context)
     return Services(
         settings=settings,

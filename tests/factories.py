@@ -64,7 +64,11 @@ def write_policies(directory: Path, *, webhook_url: str = "http://127.0.0.1:9/ho
 def make_services(
     db_url: str, policies_dir: Path, *, clock: Clock | None = None, env: dict[str, str] | None = None, **settings: Any
 ) -> Services:
-    """Services on a migrated database, with injected clock and connector secrets."""
+    """Services on a migrated database, with injected clock and connector secrets.
+
+    Test targets (webhook receivers, agents' callback URLs) listen on 127.0.0.1, so that is allowed unless a
+    test passes allowed_targets itself (tests of the refusal pass "")."""
+    settings.setdefault("allowed_targets", "127.0.0.1")
     cfg = Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings)
     svc = build_services(
         cfg, clock=clock, connector_context=ConnectorContext(env=env or {"PAYOUT_SECRET": WEBHOOK_SECRET})

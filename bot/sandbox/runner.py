@@ -163,6 +163,7 @@ class Sandbox:
             public_url=url,
             scheduler_enabled=True,
             sweep_seconds=1.0,
+            allowed_targets="127.0.0.1",  # the stand-in targets and demo agents listen on loopback
         )
         env = {**os.environ, **{name: self.target_secret for t in self.targets for name in t.env}}
         self.services = build_services(settings, connector_context=ConnectorContext(env=env))
