@@ -23,6 +23,7 @@ from bot.sandbox.people import BOT_USER, Seed, seed_workspace
 from bot.sandbox.smtp_sink import SmtpSink
 from bot.sandbox.standins import CrmStandIn, WebhookStandIn
 from bot.sandbox.targets import Target, TargetConflict, local_targets
+from bot.serving import uvicorn_options
 from connectors.base import ConnectorContext
 
 log = structlog.get_logger(__name__)
@@ -172,6 +173,7 @@ class Sandbox:
             host=self.config.host,
             port=self.config.api_port,
             lifespan="on",
+            options=uvicorn_options(settings.read_timeout_seconds),  # as `countersign serve` runs it
         )
         self._starting(
             self._api.start, self._api.stop, "the Countersign service", port=self.config.api_port, option="--api-port"
