@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
 from bot.api import health, problems, proposals
+from bot.api.read_deadline import ReadDeadline
 from bot.config import Settings, load_settings
 from bot.flow.context import Services
 from bot.metrics import Metrics
@@ -63,6 +64,7 @@ def create_app(
     app.state.on_startup, app.state.on_shutdown = [], []  # sync hooks run by the lifespan (Slack adds some)
     problems.install(app)
     app.add_middleware(problems.BodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ReadDeadline, seconds=settings.read_timeout_seconds)  # outside BodyGuard, which reads
     app.include_router(proposals.router)
     app.include_router(health.router)
     if settings.slack_enabled:

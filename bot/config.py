@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.targets import TargetRules
 
 PLACEHOLDERS = {"changeme", "change-me", "xoxb-your-token", "your-signing-secret", "todo"}
 
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=AliasChoices("COUNTERSIGN_LOG_LEVEL", "log_level"))
     log_format: str = Field("console", validation_alias=AliasChoices("COUNTERSIGN_LOG_FORMAT", "log_format"))
     scheduler_enabled: bool = Field(True, validation_alias=AliasChoices("COUNTERSIGN_SCHEDULER", "scheduler_enabled"))
+    # Outbound HTTP reaches public addresses only, plus these CIDRs and host names (see bot/targets.py).
+    allowed_targets: str = Field("", validation_alias=AliasChoices("COUNTERSIGN_ALLOWED_TARGETS", "allowed_targets"))
+    # A request's headers, and then its body, must arrive within this many seconds (slow clients cannot pin
+    # connections); see bot/serving.py.
+    read_timeout_seconds: float = Field(
+        10.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_READ_TIMEOUT", "read_timeout_seconds")
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -57,6 +65,12 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("allowed_targets")
+    @classmethod
+    def _allowed_targets(cls, value: str) -> str:
+        TargetRules.parse(value)  # raises ValueError naming the bad entry
         return value
 
     @field_validator("log_format")
@@ -86,6 +100,11 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token)
 
     @property
+    def targets(self) -> TargetRules:
+        """COUNTERSIGN_ALLOWED_TARGETS as rules for outbound HTTP."""
+        return TargetRules.parse(self.allowed_targets)
+
+    @property
     def zone(self) -> ZoneInfo:
         """COUNTERSIGN_TIMEZONE as a tzinfo."""
         return ZoneInfo(self.timezone)
@@ -101,6 +120,8 @@ ENV_NAMES = {
     "log_level": "COUNTERSIGN_LOG_LEVEL",
     "log_format": "COUNTERSIGN_LOG_FORMAT",
     "scheduler_enabled": "COUNTERSIGN_SCHEDULER",
+    "allowed_targets": "COUNTERSIGN_ALLOWED_TARGETS",
+    "read_timeout_seconds": "COUNTERSIGN_READ_TIMEOUT",
 }
 
 

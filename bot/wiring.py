@@ -40,7 +40,8 @@ def build_services(
         policies = load_policies(settings.policies_dir)
     except PolicyFileError as exc:
         raise ConfigError(f"COUNTERSIGN_POLICIES: invalid policy files:\n{exc}") from None
-    context = connector_context or ConnectorContext()
+    # Where HTTP connectors may connect comes from settings (COUNTERSIGN_ALLOWED_TARGETS), whoever built the context.
+    context = replace(connector_context or ConnectorContext(), targets=settings.targets)
     _warn_missing_secrets(policies, context)
     if settings.slack_enabled:
         from bot.slack.client import make_client  # slack-bolt is only imported when Slack is configured

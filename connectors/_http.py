@@ -7,11 +7,14 @@ from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 
 import httpx
+import structlog
 from pydantic import AfterValidator, HttpUrl, TypeAdapter
 
+from bot.targets import TargetRefused, status_phrase
 from connectors.base import ConnectorError
 
 EXCERPT_CHARS = 500
+log = structlog.get_logger(__name__)
 
 
 def _http_url(value: str) -> str:
@@ -52,13 +55,31 @@ def excerpt(response: httpx.Response, limit: int = EXCERPT_CHARS) -> str:
 
 
 def transport_error(exc: httpx.HTTPError, target: str) -> ConnectorError:
-    """Classify an httpx failure that produced no response (timeouts, refused, reset, DNS)."""
+    """Classify an httpx failure that produced no response (timeouts, refused, reset, DNS).
+
+    The message is fixed per class: socket error text would tell agents and Slack readers what listens where
+    (a network probe). Operators get the detail in the warning log."""
+    log.warning("connector request failed", target=target, error=f"{type(exc).__name__}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         # The request may have arrived: the retry carries the same idempotency key.
-        return ConnectorError(f"{target} timed out ({type(exc).__name__})", retryable=True)
+        return ConnectorError(f"{target} timed out", retryable=True)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return ConnectorError(f"{target}: {exc}", retryable=False)
-    return ConnectorError(f"{target} unreachable: {str(exc) or type(exc).__name__}", retryable=True)
+        return ConnectorError(f"{target}: the URL cannot be used (check the policy)", retryable=False)
+    return ConnectorError(f"{target} unreachable (no answer)", retryable=True)
+
+
+def refused(exc: TargetRefused, target: str) -> ConnectorError:
+    """The target resolves to an address outside COUNTERSIGN_ALLOWED_TARGETS: permanent until the operator acts."""
+    log.warning("connector target refused", target=target, host=exc.host)
+    return ConnectorError(f"{target} {exc}", retryable=False)
+
+
+def answer_error(response: httpx.Response, target: str) -> ConnectorError:
+    """A non-2xx answer reported by status code and its standard phrase; the body goes to the warning log only."""
+    log.warning(
+        "connector target answered an error", target=target, status=response.status_code, body=excerpt(response)
+    )
+    return status_error(response, target, status_phrase(response.status_code))
 
 
 def status_error(response: httpx.Response, target: str, message: str) -> ConnectorError:

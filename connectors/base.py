@@ -30,6 +30,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.targets import TargetRules
+
 __all__ = ["Connector", "ConnectorConfig", "ConnectorContext", "ConnectorError", "Result"]
 
 
@@ -62,6 +64,7 @@ class ConnectorContext:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     slack_client: Any = None  # slack_sdk.WebClient when Slack is configured
     http_timeout: float = 10.0
+    targets: TargetRules = field(default_factory=TargetRules)  # where HTTP connectors may connect (public only)
 
     def secret(self, env_name: str) -> str:
         """Read a secret by env var name; a missing one is a permanent failure, not a retry."""

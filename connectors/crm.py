@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import Field, model_validator
 
+from bot import targets
 from connectors import _http
 from connectors._crm_mapping import Kind, build_properties
 from connectors.base import ConnectorConfig, ConnectorContext, ConnectorError, Result
@@ -78,10 +79,12 @@ class CrmConnector:
         body = {"inputs": [{**record, "objectWriteTraceId": idempotency_key}]}
         url = f"{cfg.base_url.rstrip('/')}/crm/v3/objects/{cfg.object}/batch/upsert"
         try:
-            with httpx.Client(timeout=cfg.timeout, follow_redirects=False) as client:
+            with targets.client(self.context.targets, timeout=cfg.timeout) as client:
                 response = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+        except targets.TargetRefused as exc:
+            raise _http.refused(exc, "CRM") from None
         except httpx.HTTPError as exc:
-            raise _http.transport_error(exc, "CRM") from exc
+            raise _http.transport_error(exc, "CRM") from None
         if not response.is_success:
             raise _answer_error(response)
         return self._result(response, properties)

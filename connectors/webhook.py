@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import Field, field_validator
 
+from bot import targets
 from connectors import _http
 from connectors.base import ConnectorConfig, ConnectorContext, Result
 from connectors.verify import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
@@ -64,12 +65,14 @@ class WebhookConnector:
         target = f"webhook {parts.hostname}" + (f":{parts.port}" if parts.port else "")
         try:
             # Redirects are not followed: a signed POST must not be replayed to another host.
-            with httpx.Client(timeout=self.config.timeout, follow_redirects=False) as client:
+            with targets.client(self.context.targets, timeout=self.config.timeout) as client:
                 response = client.post(self.config.url, content=body, headers=headers)
+        except targets.TargetRefused as exc:
+            raise _http.refused(exc, target) from None
         except httpx.HTTPError as exc:
-            raise _http.transport_error(exc, target) from exc
+            raise _http.transport_error(exc, target) from None
         if not response.is_success:
-            raise _http.status_error(response, target, _http.excerpt(response) or response.reason_phrase)
+            raise _http.answer_error(response, target)
         return Result(summary=f"{target} accepted ({response.status_code})", data=_data(response))
 
 

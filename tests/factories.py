@@ -73,7 +73,11 @@ def make_services(
     directory: Directory | None = None,
     **settings: Any,
 ) -> Services:
-    """Services on a migrated database, with injected clock, connector secrets and ports."""
+    """Services on a migrated database, with injected clock, connector secrets and ports.
+
+    Test targets (webhook receivers, agents' callback URLs) listen on 127.0.0.1, so that is allowed unless a
+    test passes allowed_targets itself (tests of the refusal pass "")"""
+    settings.setdefault("allowed_targets", "127.0.0.1")
     cfg = Settings(_env_file=None, database_url=db_url, policies_dir=policies_dir, **settings)
     svc = build_services(
         cfg,

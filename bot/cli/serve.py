@@ -21,6 +21,7 @@ def serve(
 
     from bot.app import create_app
     from bot.logs import configure
+    from bot.serving import uvicorn_options
 
     settings = settings_or_exit()
     configure(settings.log_level, settings.log_format)
@@ -36,7 +37,9 @@ def serve(
             "[yellow]Slack is not configured[/]: approval messages stay queued until SLACK_BOT_TOKEN and "
             "SLACK_SIGNING_SECRET are set (or try `countersign sandbox`)."
         )
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    # Slow clients are bounded: request heads and bodies must arrive within COUNTERSIGN_READ_TIMEOUT.
+    options = uvicorn_options(settings.read_timeout_seconds)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, **options)
 
 
 def migrate() -> None:

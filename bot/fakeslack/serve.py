@@ -15,8 +15,17 @@ STARTUP_TIMEOUT = 10.0
 class BackgroundServer:
     """`with BackgroundServer(app) as srv: srv.url` — a real HTTP server for tests and the sandbox."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off") -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        lifespan: str = "off",
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.app = app
+        self.options = options or {}  # more uvicorn.Config options (bot.serving.uvicorn_options, say)
         self.host = host
         self.port = port
         self.lifespan = lifespan  # "on" runs the app's startup/shutdown (migrations, scheduler) as uvicorn does
@@ -40,7 +49,9 @@ class BackgroundServer:
         # Listening before uvicorn starts means early clients queue in the backlog instead of failing.
         sock.listen(128)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan=self.lifespan, timeout_graceful_shutdown=2)
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan=self.lifespan, timeout_graceful_shutdown=2, **self.options
+        )
         self._server = _NotifyingServer(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name=f"uvicorn-{self.port}"

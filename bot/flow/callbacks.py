@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import json
 import time
+from urllib.parse import urlsplit
 
 import httpx
+import structlog
 
+from bot import targets
 from bot.flow.context import Services
 from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.flow.public import load_public
@@ -16,6 +19,7 @@ from bot.store import agents, proposals
 from bot.store.db import read_scope
 
 TIMEOUT_SECONDS = 10.0
+log = structlog.get_logger(__name__)
 
 
 def sign(key: str, timestamp: str, body: bytes) -> str:
@@ -44,13 +48,24 @@ def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> Non
         "X-Countersign-Timestamp": ts,
         "X-Countersign-Signature": sign(agent.token_hash, ts, body),
     }
+    host = urlsplit(row.callback_url).hostname or "?"
     try:
-        resp = httpx.post(row.callback_url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        with targets.client(svc.settings.targets, timeout=TIMEOUT_SECONDS) as client:
+            resp = client.post(row.callback_url, content=body, headers=headers)
+    except targets.TargetRefused as exc:
+        log.warning("callback refused", proposal=proposal_id, host=host, reason=str(exc))
+        raise GiveUp(f"callback_url {exc}") from None
     except httpx.HTTPError as exc:
-        raise Retry(f"callback {row.callback_url}: {type(exc).__name__}: {exc}", backoff(attempt, base=10)) from exc
+        # The agent sees a fixed reason: socket errors would tell it what listens where. Operators get the detail.
+        log.warning("callback failed", proposal=proposal_id, host=host, error=f"{type(exc).__name__}: {exc}")
+        reason = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not be delivered (no answer)"
+        raise Retry(f"callback {reason}", backoff(attempt, base=10)) from None
     if resp.is_success:
         return
-    detail = f"callback {row.callback_url} answered {resp.status_code}: {resp.text[:300]}"
+    log.warning(
+        "callback answered an error", proposal=proposal_id, host=host, status=resp.status_code, body=resp.text[:300]
+    )
+    detail = f"callback answered {resp.status_code} {targets.status_phrase(resp.status_code)}"
     if resp.status_code == 429 or resp.status_code >= 500:
         raise Retry(detail, backoff(attempt, base=10))
     raise GiveUp(detail)

@@ -24,6 +24,7 @@ from bot.sandbox.demo import DemoAgent
 from bot.sandbox.page import build_page
 from bot.sandbox.people import BOT_USER, Seed, seed_workspace
 from bot.sandbox.targets import Target, TargetConflict, local_targets
+from bot.serving import uvicorn_options
 from bot.wiring import build_services
 from connectors.base import ConnectorContext
 
@@ -172,6 +173,7 @@ class Sandbox:
             public_url=url,
             scheduler_enabled=True,
             sweep_seconds=1.0,
+            allowed_targets="127.0.0.1",  # the stand-in targets and demo agents listen on loopback
         )
         env = {**os.environ, **{name: self.target_secret for t in self.targets for name in t.env}}
         self.services = build_services(settings, connector_context=ConnectorContext(env=env))
@@ -180,6 +182,7 @@ class Sandbox:
             host=self.config.host,
             port=self.config.api_port,
             lifespan="on",
+            options=uvicorn_options(settings.read_timeout_seconds),  # as `countersign serve` runs it
         )
         self._starting(
             self._api.start, self._api.stop, "the Countersign service", port=self.config.api_port, option="--api-port"

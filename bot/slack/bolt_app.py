@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
@@ -19,6 +19,7 @@ from bot.flow.context import Services
 from bot.slack.client import SlackFailure, slack_call
 from bot.slack.errors import error_handler
 from bot.slack.listeners import register_all
+from bot.slack.redelivery import once_per_event
 
 LAZY_WORKERS = 16
 log = structlog.get_logger(__name__)
@@ -91,13 +92,6 @@ def _copy_outcome(source: Future[Any], target: Future[Any]) -> None:
         target.set_result(source.result())
 
 
-def skip_redeliveries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
-    """Events API redeliveries (X-Slack-Retry-Num) are acked and dropped: the first delivery was handled."""
-    if request.headers.get("x-slack-retry-num"):
-        return BoltResponse(status=200, body="")
-    return next()
-
-
 def bot_identity(client: WebClient) -> Callable[..., AuthorizeResult]:
     """Bolt's `authorize` for this one workspace: who the bot is (auth.test), asked once and remembered.
 
@@ -135,7 +129,7 @@ def build_bolt_app(client: WebClient, svc: Services, pool: LazyPool | None = Non
         listener_executor=pool or LazyPool(),
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    app.middleware(skip_redeliveries)
+    app.middleware(once_per_event(svc))  # redeliveries are handled unless their event_id already was
     app.error(error_handler(svc))
     register_all(app, svc)
     return app

@@ -17,6 +17,7 @@ from bot.errors import ConfigError
 from bot.flow.context import Services
 from bot.slack.bolt_app import LazyPool, build_bolt_app
 from bot.slack.client import AuthCheck
+from bot.slack.request_gate import Refused, SlackRequestGate, unparseable
 from bot.slack.socket_mode import SocketMode
 
 
@@ -29,7 +30,8 @@ def mount_slack(app: FastAPI, svc: Services) -> None:
     bolt = build_bolt_app(client, svc, pool)
     app.state.slack_bolt, app.state.slack_lazy = bolt, pool
     app.state.slack_check = AuthCheck(client)
-    app.add_api_route("/slack/events", _endpoint(bolt, pool), methods=["POST"], include_in_schema=False)
+    gate = SlackRequestGate(svc.settings.slack_signing_secret or "")
+    app.add_api_route("/slack/events", _endpoint(bolt, pool, gate), methods=["POST"], include_in_schema=False)
     app.state.on_shutdown.append(lambda: pool.wait_idle(10) and None)  # let in-flight clicks finish
     if svc.settings.slack_app_token:
         socket = SocketMode(bolt, svc.settings.slack_app_token, client)
@@ -37,7 +39,7 @@ def mount_slack(app: FastAPI, svc: Services) -> None:
         app.state.on_shutdown.append(socket.stop)
 
 
-def _endpoint(bolt: App, pool: LazyPool):  # type: ignore[no-untyped-def]
+def _endpoint(bolt: App, pool: LazyPool, gate: SlackRequestGate):  # type: ignore[no-untyped-def]
     def dispatch(bolt_request: BoltRequest) -> tuple[BoltResponse, list[Any]]:
         with pool.holding() as lazy:
             try:
@@ -49,7 +51,12 @@ def _endpoint(bolt: App, pool: LazyPool):  # type: ignore[no-untyped-def]
     async def slack_events(request: Request) -> Response:
         """Bolt verifies the signature and timestamp; dispatch blocks, so it runs in the threadpool. The lazy
         listeners it queued start once the ack is on its way (or failed to go)."""
-        bolt_request = to_bolt_request(request, await request.body())
+        try:  # size and signature first (bot/slack/request_gate.py), so nothing unsigned is read whole or parsed
+            bolt_request = to_bolt_request(request, await gate.body(request))
+        except Refused as refused:
+            return refused.response
+        except ValueError:  # UnicodeDecodeError, JSONDecodeError
+            return unparseable().response
         bolt_response, lazy = await run_in_threadpool(dispatch, bolt_request)
         return AckThenWork(to_starlette_response(bolt_response), lambda: pool.start(lazy))
 

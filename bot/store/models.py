@@ -175,3 +175,13 @@ class DigestRun(SQLModel, table=True):
     data: Any = _json(nullable=True)
     lease_until: datetime | None = _when(nullable=True)  # a claim older than this was abandoned (crash)
     chart_posted_at: datetime | None = _when(nullable=True)
+
+
+class SlackEvent(SQLModel, table=True):
+    """An Events API event_id this service has taken on: Slack's redeliveries of it are acked and skipped.
+
+    The primary key makes the claim atomic across replicas; rows older than a day are pruned (Slack stops
+    retrying an event within minutes)."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _when(nullable=False, index=True)

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.fakes.crm import FakeCrm
+from bot.targets import TargetRules
 from connectors.base import ConnectorContext, ConnectorError
 from connectors.crm import CrmConnector
 
@@ -38,11 +39,14 @@ PAYLOAD = {
 }
 
 
+LOOPBACK = TargetRules.parse("127.0.0.1")  # the fake CRM listens on loopback
+
+
 def connector(url: str, token: str = "pat-test-token", **options: Any) -> CrmConnector:
     config = CrmConnector.Config.model_validate(
         {"base_url": url, "token_env": "CRM_TOKEN", "mapping": MAPPING, "timeout": 2, **OPTIONS, **options}
     )
-    return CrmConnector(config, ConnectorContext(env={"CRM_TOKEN": token} if token else {}))
+    return CrmConnector(config, ConnectorContext(env={"CRM_TOKEN": token} if token else {}, targets=LOOPBACK))
 
 
 def failure(conn: CrmConnector, payload: dict[str, Any] = PAYLOAD) -> ConnectorError:

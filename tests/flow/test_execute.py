@@ -67,7 +67,8 @@ def test_permanent_failure_is_recorded_and_posted_for_humans(
     sweep(svc)
     status, attempts, error = _state(svc, p.id)
     assert (status, attempts) == ("failed", 1)
-    assert "unknown account" in error
+    assert error.endswith("answered 422: Unprocessable Entity")  # the status, not what the target said
+    assert "unknown account" not in error
     with session_scope(svc.engine) as s:
         notes = [w.data for w in due.for_proposal(session=s, proposal_id=p.id, kind="slack_note")]
     assert notes

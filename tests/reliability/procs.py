@@ -23,7 +23,9 @@ class ServiceProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        full_env = {**os.environ, "COUNTERSIGN_SWEEP_SECONDS": "0.2", **env}
+        # the test's targets (webhook receivers, callback URLs) listen on loopback
+        defaults = {"COUNTERSIGN_SWEEP_SECONDS": "0.2", "COUNTERSIGN_ALLOWED_TARGETS": "127.0.0.1"}
+        full_env = {**os.environ, **defaults, **env}
         cmd = [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(self.port)]
         self._log = log_path.open("ab")
         self.proc = subprocess.Popen(cmd, env=full_env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT)

@@ -114,7 +114,7 @@ def test_a_reason_typed_in_the_thread_never_becomes_a_mention(rig: Rig) -> None:
 
 
 def test_connector_and_agent_errors_never_become_mentions_or_links(rig: Rig) -> None:
-    """What a remote service answers, and what the agent reports, reach the thread escaped."""
+    """A remote service's answer never reaches the thread (only its status); what the agent reports does, escaped."""
     rig.receiver.script(Reply(422, EVIL.encode()))
     failing = rig.propose()
     rig.click(failing["id"], "cs_approve", "U0ALICE")
@@ -128,7 +128,9 @@ def test_connector_and_agent_errors_never_become_mentions_or_links(rig: Rig) -> 
     )
     assert r.status_code == 200, r.text
     rig.settle()
-    assert any("&lt;!channel&gt;" in t for t in rig.thread_texts(failing["id"]))
+    failing_thread = rig.thread_texts(failing["id"])
+    assert any("answered 422: Unprocessable Entity" in t for t in failing_thread)
+    assert not any("channel" in t for t in failing_thread)
     assert any(
         t.startswith("❌ The agent reports the action failed: &lt;!channel&gt;") for t in rig.thread_texts(note["id"])
     )
