@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=AliasChoices("COUNTERSIGN_LOG_LEVEL", "log_level"))
     log_format: str = Field("console", validation_alias=AliasChoices("COUNTERSIGN_LOG_FORMAT", "log_format"))
     scheduler_enabled: bool = Field(True, validation_alias=AliasChoices("COUNTERSIGN_SCHEDULER", "scheduler_enabled"))
+    # A PEM file holding the receipt signing key (created on first start if missing); unset: kept in the database.
+    signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
 
     @field_validator("timezone")
     @classmethod
@@ -101,6 +103,7 @@ ENV_NAMES = {
     "log_level": "COUNTERSIGN_LOG_LEVEL",
     "log_format": "COUNTERSIGN_LOG_FORMAT",
     "scheduler_enabled": "COUNTERSIGN_SCHEDULER",
+    "signing_key": "COUNTERSIGN_SIGNING_KEY",
 }
 
 

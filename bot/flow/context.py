@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -53,3 +54,4 @@ class Services:
     directory: Directory = field(default_factory=EmptyDirectory)
     kick: Callable[[], None] = lambda: None  # wakes the sweep after new due work is committed
     instance: str = "countersign"
+    receipt_key: Any = None  # bot.receipts.keys.ServiceKey, loaded on first use (bot.receipts.keys.service_key)

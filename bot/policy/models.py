@@ -173,6 +173,7 @@ class WorkflowPolicy(BaseModel):
     handoff: ApprovalPolicy | None = None
     actions: dict[ActionName, ActionPolicy] = Field(min_length=1)
     _source_file: Path = PrivateAttr(Path())
+    _source_sha256: str = PrivateAttr("")
 
     def model_post_init(self, context: Any) -> None:
         """Tell each action its own name."""
@@ -183,6 +184,11 @@ class WorkflowPolicy(BaseModel):
     def source_file(self) -> Path:
         """The file this workflow was loaded from."""
         return self._source_file
+
+    @property
+    def source_sha256(self) -> str:
+        """SHA-256 (hex) of the policy file's bytes as loaded: receipts name the policy a decision followed."""
+        return self._source_sha256
 
     def action(self, name: str) -> ActionPolicy:
         """The named action, or NotFound."""

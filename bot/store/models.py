@@ -168,3 +168,22 @@ class DigestRun(SQLModel, table=True):
     data: Any = _json(nullable=True)
     lease_until: datetime | None = _when(nullable=True)  # a claim older than this was abandoned (crash)
     chart_posted_at: datetime | None = _when(nullable=True)
+
+
+class SigningKey(SQLModel, table=True):
+    """The service's Ed25519 receipt key (one row: replicas sharing a database share it)."""
+
+    id: int = Field(default=1, primary_key=True)
+    key_id: str = Field(max_length=16)
+    private_key: str = _text(nullable=False)  # PKCS#8 PEM
+    created_at: datetime = _when(nullable=False)
+
+
+class Receipt(SQLModel, table=True):
+    """The signed receipt of a proposal's final decision, stored once so every delivery sends the same bytes."""
+
+    proposal_id: str = Field(primary_key=True, foreign_key="proposal.id", max_length=36)
+    key_id: str = Field(max_length=16)
+    body: Any = _json(nullable=False)
+    signature: str = Field(max_length=100)
+    created_at: datetime = _when(nullable=False)
