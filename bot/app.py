@@ -12,13 +12,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
-from bot.api import health, problems, proposals
+from bot.api import health, problems, proposals, receipts
 from bot.clock import Clock, SystemClock
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.flow.context import ConnectorHub, Services
 from bot.metrics import Metrics
 from bot.policy import PolicyFileError, PolicySet, load_policies
+from bot.receipts.keys import service_key
 from bot.scheduler.runner import SchedulerRunner
 from bot.scheduler.sweep import instance_name
 from bot.store import migrate
@@ -70,6 +71,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate.upgrade, svc.engine)
+        await run_in_threadpool(service_key, svc)  # a bad COUNTERSIGN_SIGNING_KEY stops start-up here
         if scheduler_on:
             svc.kick = runner.kick
             runner.start()
@@ -101,6 +103,7 @@ def create_app(
     app.add_middleware(problems.BodyGuard, max_bytes=settings.max_body_bytes)
     app.include_router(proposals.router)
     app.include_router(health.router)
+    app.include_router(receipts.router)
     if settings.slack_enabled:
         from bot.slack.mount import mount_slack
 

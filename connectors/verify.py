@@ -245,7 +245,7 @@ def _receipt_object(receipt: Any) -> dict[str, Any]:
     if not isinstance(text, str):
         raise InvalidReceipt("a receipt is a JSON object, its JSON text, or a Countersign-Receipt header value")
     text = text.strip()
-    if not text.startswith("{"):  # the header form
+    if not text.startswith(("{", "[")):  # the header form
         try:
             text = b64url_decode(text).decode("utf-8")
         except (ValueError, UnicodeDecodeError):

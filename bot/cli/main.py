@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot import __version__
-from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, sandbox, serve, shadow
+from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, receipts, sandbox, serve, shadow
 
 app = typer.Typer(
     name="countersign",
@@ -23,6 +23,7 @@ app.add_typer(connectors.app, name="connectors")
 app.add_typer(policy.app, name="policy", help="Check, explain and test policy files.")
 app.command("digest")(digest.digest)
 app.add_typer(shadow.app, name="shadow")
+app.add_typer(receipts.app, name="receipts")
 app.command("mcp")(mcp.mcp)
 app.command("doctor")(doctor.doctor)
 app.command("sandbox")(sandbox.sandbox)

@@ -14,6 +14,7 @@ from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.flow.public import load_public
 from bot.store import agents, proposals
 from bot.store.db import read_scope
+from connectors.verify import RECEIPT_HEADER, encode_receipt_header
 
 TIMEOUT_SECONDS = 10.0
 
@@ -44,6 +45,8 @@ def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> Non
         "X-Countersign-Timestamp": ts,
         "X-Countersign-Signature": sign(agent.token_hash, ts, body),
     }
+    if view.receipt is not None:
+        headers[RECEIPT_HEADER] = encode_receipt_header(view.receipt)
     try:
         resp = httpx.post(row.callback_url, content=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except httpx.HTTPError as exc:

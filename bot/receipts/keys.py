@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -81,15 +82,21 @@ def _parse(pem: bytes, where: str) -> ServiceKey:
 def from_file(path: Path) -> ServiceKey:
     """Read the key file, or create it (mode 0600) if it does not exist yet; a concurrent creator wins cleanly."""
     where = f"COUNTERSIGN_SIGNING_KEY ({path})"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot create the key file: {exc.strerror}") from None
-    else:
-        with os.fdopen(fd, "wb") as out:
-            out.write(_pem(Ed25519PrivateKey.generate()))
+    if not path.exists():
+        # Written whole under a private temporary name, then linked into place: link() fails if another process
+        # got there first, and nobody ever reads a half-written key.
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(_pem(Ed25519PrivateKey.generate()))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot create the key file: {exc.strerror}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
     try:
         return _parse(path.read_bytes(), where)
     except OSError as exc:

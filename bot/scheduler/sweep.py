@@ -16,6 +16,7 @@ from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.context import Services
 from bot.flow.outbox import SLACK_KINDS, GiveUp, Retry, backoff
+from bot.receipts import delivery as receipts
 from bot.scheduler.pacing import (
     HOLD_MAX,
     HOLD_PER_CHANNEL,
@@ -40,7 +41,7 @@ def _escalate(svc: Services, item: DueWork) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "execute": lambda svc, item: execute.run(svc, proposal_id=item.proposal_id),
+    "execute": lambda svc, item: receipts.with_receipt(svc, item.proposal_id, execute.run),
     "slack_post": lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
     "slack_update": lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
     "slack_note": lambda svc, item: notify.note(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from connectors.verify import InvalidSignature, verify_webhook
+from connectors.verify import InvalidReceipt, InvalidSignature, verify_receipt, verify_webhook
 
 
 @dataclass
@@ -60,8 +60,15 @@ class _Handler(BaseHTTPRequestHandler):
             error = None
         except InvalidSignature as exc:
             error = exc.reason
+        refused = 401
+        if error is None and fake.receipt_key is not None:  # a receiver that acts only on what was decided
+            refused = 403
+            try:
+                verify_receipt(fake.receipt_key, headers.get("countersign-receipt", ""), json.loads(body)["payload"])
+            except InvalidReceipt as exc:
+                error = exc.reason
         fake.deliveries.append(Delivery(self.path, headers, body, error))
-        reply = fake.next_reply() if error is None else Reply(401, {"error": error})
+        reply = fake.next_reply() if error is None else Reply(refused, {"error": error})
         if reply.delay:
             fake.released.wait(reply.delay)  # returns at once when the receiver closes
         if reply.close:
@@ -82,6 +89,7 @@ class WebhookReceiver:
 
     def __init__(self, secret: str | bytes, *, tolerance: int = 300) -> None:
         self.secret, self.tolerance = secret, tolerance
+        self.receipt_key: str | None = None  # set to the receipt public key to refuse unreceipted payloads (403)
         self.deliveries: list[Delivery] = []
         self.released = threading.Event()
         self._script: deque[Reply] = deque()
