@@ -65,7 +65,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_shape(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
-        return JSONResponse(_body("InvalidRequest", f"{len(errors)} invalid field(s)", errors=errors), status_code=422)
+        summary = f"{len(errors)} invalid field" + ("" if len(errors) == 1 else "s")
+        return JSONResponse(
+            _body("InvalidRequest", summary, errors=errors),
+            status_code=422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

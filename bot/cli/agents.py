@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from bot import limits
 from bot.cli.common import console, fail, services_or_exit, settings_or_exit
 from bot.errors import CountersignError
 from bot.flow import agents as agent_flow
@@ -16,7 +17,10 @@ app = typer.Typer(help="Create, list and revoke agent API tokens.", no_args_is_h
 
 @app.command("add")
 def add(
-    name: str = typer.Argument(..., help="A name for the agent, e.g. support-bot."),
+    name: str = typer.Argument(
+        ...,
+        help=f"A name for the agent (up to {limits.AGENT_NAME} letters, digits, '.', '_' or '-'), e.g. support-bot.",
+    ),
     scope: list[str] = typer.Option(
         ..., "--scope", "-s", help="WORKFLOW or WORKFLOW:ACTION the agent may propose; repeat for several."
     ),

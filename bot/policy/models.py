@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 from jsonschema import Draft202012Validator
-from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, StringConstraints, model_validator
 
+from bot import limits
 from bot.errors import NotFound
 from bot.policy.approval import STRICT, ApprovalPolicy, ChannelId, UserId
 from bot.policy.cel import Condition, compile_condition
@@ -28,9 +29,15 @@ def _named(pattern: str, what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Slug = Annotated[str, _named(r"^[a-z0-9-]+$", "workflow names use a-z, 0-9 and '-' (e.g. support-replies)")]
+Slug = Annotated[
+    str,
+    StringConstraints(max_length=limits.WORKFLOW_NAME),
+    _named(r"^[a-z0-9-]+$", "workflow names use a-z, 0-9 and '-' (e.g. support-replies)"),
+]
 ActionName = Annotated[
-    str, _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)")
+    str,
+    StringConstraints(max_length=limits.ACTION_NAME),
+    _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)"),
 ]
 Metric = Literal[
     "approval_rate",

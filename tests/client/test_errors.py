@@ -102,7 +102,8 @@ def test_422_lists_every_field_error(live: Live) -> None:
         )
     locs = {tuple(e["loc"]) for e in err.value.errors}
     assert err.value.status == 422
-    assert err.value.message == f"{len(err.value.errors)} invalid field(s)"
+    count = len(err.value.errors)
+    assert err.value.message == f"{count} invalid field" + ("" if count == 1 else "s")
     assert {("summary",), ("thread", "channel"), ("thread", "ts"), ("links", "0", "url")} <= locs
     assert all(e["msg"] for e in err.value.errors)
 

@@ -1,4 +1,4 @@
-"""signed decision receipts and the service signing key
+"""signed decision receipts, the service signing key; decided_by fits "agent:" + a 100-character agent name
 
 Revision ID: 0003
 Revises: 0002
@@ -41,6 +41,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], ),
     sa.PrimaryKeyConstraint('proposal_id')
     )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.alter_column(
+            'decided_by',
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=100),
+            type_=sqlmodel.sql.sqltypes.AutoString(length=106),
+            existing_nullable=True,
+        )
     # The service key is made here, once: migrations run one replica at a time (advisory lock on PostgreSQL,
     # BEGIN IMMEDIATE on SQLite), so replicas starting together on one database all get this same key.
     private = Ed25519PrivateKey.generate()
@@ -57,5 +64,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.alter_column(
+            'decided_by',
+            existing_type=sqlmodel.sql.sqltypes.AutoString(length=106),
+            type_=sqlmodel.sql.sqltypes.AutoString(length=100),
+            existing_nullable=True,
+        )
     op.drop_table('receipt')
     op.drop_table('signingkey')
