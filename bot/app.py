@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
-from bot.api import health, problems, proposals
+from bot.api import health, problems, proposals, receipts
 from bot.api.read_deadline import ReadDeadline
 from bot.config import Settings, load_settings
 from bot.flow.context import Services
 from bot.metrics import Metrics
+from bot.receipts.keys import service_key
 from bot.scheduler.runner import SchedulerRunner
 from bot.store import migrate
 from bot.wiring import build_services
@@ -36,6 +37,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(migrate.upgrade, svc.engine)
+        await run_in_threadpool(service_key, svc)  # a bad COUNTERSIGN_SIGNING_KEY stops start-up here
         if scheduler_on:
             runner.start()
         for hook in app.state.on_startup:  # e.g. Slack Socket Mode
@@ -67,6 +69,7 @@ def create_app(
     app.add_middleware(ReadDeadline, seconds=settings.read_timeout_seconds)  # outside BodyGuard, which reads
     app.include_router(proposals.router)
     app.include_router(health.router)
+    app.include_router(receipts.router)
     if settings.slack_enabled:
         from bot.slack.mount import mount_slack
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     read_timeout_seconds: float = Field(
         10.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_READ_TIMEOUT", "read_timeout_seconds")
     )
+    # A PEM file holding the receipt signing key (created on first start if missing); unset: kept in the database.
+    signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
 
     @field_validator("timezone")
     @classmethod
@@ -122,6 +124,7 @@ ENV_NAMES = {
     "scheduler_enabled": "COUNTERSIGN_SCHEDULER",
     "allowed_targets": "COUNTERSIGN_ALLOWED_TARGETS",
     "read_timeout_seconds": "COUNTERSIGN_READ_TIMEOUT",
+    "signing_key": "COUNTERSIGN_SIGNING_KEY",
 }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -55,6 +56,11 @@ class Result(BaseModel):
 
     summary: str
     data: dict[str, Any] = {}
+
+
+# The Countersign-Receipt header value of the execution under way (set by the service around execute()), so a
+# connector that sends HTTP can pass the signed decision on without a change to the execute() signature.
+current_receipt: ContextVar[str | None] = ContextVar("countersign_current_receipt", default=None)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ from pydantic import Field, field_validator
 
 from bot import targets
 from connectors import _http
-from connectors.base import ConnectorConfig, ConnectorContext, Result
-from connectors.verify import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from connectors.base import ConnectorConfig, ConnectorContext, Result, current_receipt
+from connectors.verify import IDEMPOTENCY_HEADER, RECEIPT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
-_RESERVED = {h.lower() for h in ("Content-Type", IDEMPOTENCY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)}
+_RESERVED = {
+    h.lower() for h in ("Content-Type", IDEMPOTENCY_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER, RECEIPT_HEADER)
+}
 _BODY_CHARS = 2000
 
 
@@ -60,6 +62,9 @@ class WebhookConnector:
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(secret, timestamp, body),
         }
+        receipt = current_receipt.get()
+        if receipt:
+            headers[RECEIPT_HEADER] = receipt
         parts = urlsplit(self.config.url)
         # hostname and port only: a URL may carry credentials that must not reach Slack or logs
         target = f"webhook {parts.hostname}" + (f":{parts.port}" if parts.port else "")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from bot.api.auth_first import AuthFirstRoute
 from bot.api.deps import AgentDep, BearerHeader, ServicesDep
 from bot.api.problems import ERROR_RESPONSES
 from bot.enums import ProposalStatus
@@ -22,7 +23,7 @@ from bot.flow.requests import HandoffRequest, ProposalRequest, ResultReport
 from bot.store import proposals
 from bot.store.db import read_scope
 
-router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONSES, route_class=AuthFirstRoute)
 WAIT_POLL_SECONDS = 0.25
 
 

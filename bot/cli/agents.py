@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from bot import limits
 from bot.cli.common import console, err_console, fail, services_or_exit, settings_or_exit
 from bot.cli.helptext import Command, Group
 from bot.errors import CountersignError
@@ -22,7 +23,10 @@ app = typer.Typer(
 
 @app.command("add", cls=Command)
 def add(
-    name: str = typer.Argument(..., help="A name for the agent, e.g. support-bot."),
+    name: str = typer.Argument(
+        ...,
+        help=f"A name for the agent (up to {limits.AGENT_NAME} letters, digits, '.', '_' or '-'), e.g. support-bot.",
+    ),
     scope: list[str] = typer.Option(
         ..., "--scope", "-s", help="WORKFLOW or WORKFLOW:ACTION the agent may propose; repeat for several."
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot import __version__
-from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, sandbox, serve, shadow
+from bot.cli import agents, audit, connectors, digest, doctor, mcp, policy, receipts, sandbox, serve, shadow
 from bot.cli.helptext import Command, Group
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(connectors.app, name="connectors")
 app.add_typer(policy.app, name="policy")
 app.command("digest", cls=Command)(digest.digest)
 app.add_typer(shadow.app, name="shadow")
+app.add_typer(receipts.app, name="receipts")
 app.command("mcp", cls=Command)(mcp.mcp)
 app.command("doctor", cls=Command)(doctor.doctor)
 app.command("sandbox", cls=Command)(sandbox.sandbox)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from connectors.verify import InvalidSignature, verify_webhook
+from connectors.verify import InvalidReceipt, InvalidSignature, verify_receipt, verify_webhook
 
 
 @dataclass
@@ -95,9 +95,16 @@ class _Handler(BaseHTTPRequestHandler):
             error = None
         except InvalidSignature as exc:
             error = exc.reason
+        refused = 401
+        if error is None and fake.receipt_key is not None:  # a receiver that acts only on what was decided
+            refused = 403
+            try:
+                verify_receipt(fake.receipt_key, headers.get("countersign-receipt", ""), json.loads(body)["payload"])
+            except InvalidReceipt as exc:
+                error = exc.reason
         if error is not None:
             fake.deliveries.append(Delivery(self.path, headers, body, error))
-            reply, answer = Reply(401), {"error": error}
+            reply, answer = Reply(refused), {"error": error}
         else:
             reply, answer = fake.answer(self.path, headers, body)
         if reply.delay:
@@ -121,6 +128,7 @@ class WebhookReceiver:
     def __init__(self, secret: str | bytes, *, tolerance: int = 300, host: str = "127.0.0.1", port: int = 0) -> None:
         self.secret, self.tolerance = secret, tolerance
         self.host, self.port = host, port
+        self.receipt_key: str | None = None  # set to the receipt public key to refuse unreceipted payloads (403)
         self.deliveries: list[Delivery] = []
         self.released = threading.Event()
         self._script: deque[Reply] = deque()

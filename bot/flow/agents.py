@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import NoReturn
 
+from bot import limits
 from bot.errors import Conflict, CountersignError, NotAuthenticated, NotAuthorized, NotFound
 from bot.flow.context import Services
 from bot.store import agents, audit
@@ -15,7 +16,7 @@ from bot.store.db import read_scope, session_scope
 
 TOKEN_PREFIX = "cs_"
 SCOPE_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9_-]*(:[A-Za-z0-9_.-]+)?)$")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+NAME_RE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{limits.AGENT_NAME - 1}}}$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def hash_token(token: str) -> str:
 def create(svc: Services, *, name: str, scopes: list[str]) -> str:
     """Create an agent and return its token (the only time it is visible)."""
     if not NAME_RE.match(name):
-        raise Conflict(f"agent name {name!r} must be 1-100 letters, digits, '.', '_' or '-'")
+        raise Conflict(f"agent name {name!r} must be 1-{limits.AGENT_NAME} letters, digits, '.', '_' or '-'")
     bad = [s for s in scopes if not SCOPE_RE.match(s)]
     if not scopes or bad:
         raise Conflict(f"scopes must be WORKFLOW, WORKFLOW:ACTION or '*' (got {', '.join(bad) or 'none'})")

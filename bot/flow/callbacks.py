@@ -17,6 +17,7 @@ from bot.flow.outbox import GiveUp, Retry, backoff
 from bot.flow.public import load_public
 from bot.store import agents, proposals
 from bot.store.db import read_scope
+from connectors.verify import RECEIPT_HEADER, encode_receipt_header
 
 TIMEOUT_SECONDS = 10.0
 log = structlog.get_logger(__name__)
@@ -49,6 +50,8 @@ def deliver(svc: Services, *, proposal_id: str, event: str, attempt: int) -> Non
         "X-Countersign-Signature": sign(agent.token_hash, ts, body),
     }
     host = urlsplit(row.callback_url).hostname or "?"
+    if view.receipt is not None:
+        headers[RECEIPT_HEADER] = encode_receipt_header(view.receipt)
     try:
         with targets.client(svc.settings.targets, timeout=TIMEOUT_SECONDS) as client:
             resp = client.post(row.callback_url, content=body, headers=headers)

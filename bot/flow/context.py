@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.engine import Engine
 
@@ -38,6 +38,18 @@ class ConnectorHub:
     def executes_remotely(self, act: ActionPolicy) -> bool:
         """True when the agent itself executes (callback connector)."""
         return bool(getattr(registry.connector_class(act.connector_type), "executes_remotely", False))
+
+
+if TYPE_CHECKING:  # the receipts package imports the store; Services only holds its key
+    from bot.receipts.keys import ServiceKey
+
+
+@dataclass
+class ReceiptKeySlot:
+    """The receipt signing key, loaded once on first use by bot.receipts.keys.service_key (it may need the
+    migrated database, which does not exist yet when the services are built)."""
+
+    key: ServiceKey | None = None
 
 
 class Wakeup:
@@ -82,6 +94,7 @@ class Services:
     directory: Directory = field(default_factory=lambda: cast(Directory, EmptyDirectory()))
     wakeup: Wakeup = field(default_factory=Wakeup)
     instance: str = "countersign"
+    receipt_key: ReceiptKeySlot = field(default_factory=lambda: ReceiptKeySlot())
 
     def kick(self) -> None:
         """Wake the sweep: new due work was just committed."""

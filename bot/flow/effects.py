@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.enums import ExecutionStatus, ProposalStatus, WorkKind
 from bot.flow.context import Services
 from bot.flow.transitions import transition
+from bot.receipts import issue as receipts
 from bot.store import due
 from bot.store.models import Proposal
 
@@ -79,7 +80,8 @@ def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> No
 
 
 def after_decision(s: Session, svc: Services, p: Proposal, now: datetime) -> None:
-    """Everything a final decision sets in motion: message update, execution, agent callback."""
+    """Everything a final decision sets in motion: its signed receipt, message update, execution, agent callback."""
+    receipts.issue(s, svc, p)
     queue_update(s, p, now)
     if p.status == ProposalStatus.APPROVED:
         start_execution(s, svc, p, now)

@@ -20,7 +20,9 @@ from bot.flow.outbox import SLACK_KINDS
 from bot.flow.payload_problems import payload_problems
 from bot.flow.public import ProposalPublic, load_public, public
 from bot.flow.requests import HandoffRequest, ProposalRequest, request_dump
+from bot.flow.transitions import FINAL_DECISIONS
 from bot.policy import ApprovalPolicy, RouteDecision, WorkflowPolicy, evaluate
+from bot.receipts import issue as receipts
 from bot.store import audit, due, proposals
 from bot.store.db import session_scope
 from bot.store.models import Proposal
@@ -92,6 +94,7 @@ def _store(
                     session=s, content_hash=row["content_hash"], since=row["created_at"] - DUPLICATE_WINDOW
                 )
                 proposals.insert_row(session=s, row=row)
+                receipt = receipts.issue(s, svc, _as_stored(row)) if row["status"] in FINAL_DECISIONS else None
                 followups = _followups(row, approval)
                 due.enqueue_new(session=s, rows=followups)
                 audit.append(
@@ -106,7 +109,7 @@ def _store(
                 )
             if _runnable_now(svc, followups, row["created_at"]):
                 svc.kick()
-            return public(_as_stored(row), []), True
+            return public(_as_stored(row), [], receipt=receipt), True
         except IntegrityError:
             if not req.idempotency_key:
                 raise

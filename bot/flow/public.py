@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from bot.enums import ExecutionStatus, ProposalKind, ProposalStatus, Route, WorkKind
+from bot.receipts import issue as receipts
 from bot.store import due, proposals
 from bot.store.models import Proposal
 
@@ -77,9 +78,15 @@ class ProposalPublic(BaseModel):
     escalation_level: int
     links: list[dict[str, str]]
     callbacks: list[CallbackOut] = []
+    receipt: dict[str, Any] | None = None  # the signed decision receipt once decided (docs/receipts.md)
 
 
-def public(p: Proposal, approvals: list[ApprovalOut], callbacks: list[CallbackOut] | None = None) -> ProposalPublic:
+def public(
+    p: Proposal,
+    approvals: list[ApprovalOut],
+    callbacks: list[CallbackOut] | None = None,
+    receipt: dict[str, Any] | None = None,
+) -> ProposalPublic:
     """Build the public shape from a row and its current-version approvals."""
     return ProposalPublic(
         id=p.id,
@@ -118,6 +125,7 @@ def public(p: Proposal, approvals: list[ApprovalOut], callbacks: list[CallbackOu
         escalation_level=p.escalation_level,
         links=p.links,
         callbacks=callbacks or [],
+        receipt=receipt,
     )
 
 
@@ -135,4 +143,5 @@ def load_public(session: Session, proposal_id: str) -> ProposalPublic | None:
             CallbackOut(event=d.data["event"], state=d.state, attempts=d.attempts, last_error=d.last_error)
             for d in deliveries
         ],
+        receipts.stored(session, p.id) if p.status != ProposalStatus.PENDING else None,
     )

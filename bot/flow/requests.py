@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
+from bot import limits
+
 SLACK_TS = r"^\d{6,12}\.\d{1,9}$"
 SLACK_CHANNEL = r"^[CGD][A-Z0-9]{2,30}$"
 
@@ -30,8 +32,15 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 # Surrounding whitespace is dropped, so a summary of only spaces or newlines is as empty as "" (and refused).
 Summary = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(_no_nul)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.SUMMARY), AfterValidator(_no_nul)
 ]
+
+# Optional fields carry their length inside the type: a Field(max_length) on `Text | None` reports "items".
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=limits.IDEMPOTENCY_KEY), AfterValidator(_no_nul)
+]
+RequestedBy = Annotated[str, StringConstraints(min_length=1, max_length=limits.REQUESTED_BY), AfterValidator(_no_nul)]
+ErrorText = Annotated[str, StringConstraints(max_length=limits.RESULT_ERROR), AfterValidator(_no_nul)]
 
 
 def storable(value: Any) -> Any:
@@ -56,6 +65,16 @@ def storable(value: Any) -> Any:
 Json = Annotated[JsonValue, AfterValidator(storable)]
 
 
+def _fits_column(url: AnyHttpUrl) -> AnyHttpUrl:
+    # Checked after normalisation, since the normalised text is what is stored (pydantic's own cap is 2083).
+    if len(str(url)) > limits.CALLBACK_URL:
+        raise ValueError(f"URL should have at most {limits.CALLBACK_URL} characters, not {len(str(url))}")
+    return url
+
+
+CallbackUrl = Annotated[AnyHttpUrl, AfterValidator(_fits_column)]
+
+
 class ThreadRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
     channel: str = Field(pattern=SLACK_CHANNEL)
@@ -64,25 +83,25 @@ class ThreadRef(BaseModel):
 
 class Link(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: Text = Field(min_length=1, max_length=200)
+    title: Text = Field(min_length=1, max_length=limits.LINK_TITLE)
     url: AnyHttpUrl
 
 
 class _Common(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    workflow: Text = Field(min_length=1, max_length=100)
+    workflow: Text = Field(min_length=1, max_length=limits.WORKFLOW_NAME)
     summary: Summary
-    idempotency_key: Text | None = Field(None, min_length=1, max_length=200)
-    requested_by: Text | None = Field(None, min_length=1, max_length=100)
+    idempotency_key: IdempotencyKey | None = None
+    requested_by: RequestedBy | None = None
     thread: ThreadRef | None = None
-    links: list[Link] = Field(default_factory=list, max_length=10)
-    callback_url: AnyHttpUrl | None = None
+    links: list[Link] = Field(default_factory=list, max_length=limits.LINKS)
+    callback_url: CallbackUrl | None = None
 
 
 class ProposalRequest(_Common):
     """POST /api/v1/proposals. `payload` may be any JSON: schema problems are flagged, not refused."""
 
-    action: Text = Field(min_length=1, max_length=100)
+    action: Text = Field(min_length=1, max_length=limits.ACTION_NAME)
     payload: Json
 
 
@@ -98,7 +117,7 @@ class ResultReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ok: bool
     result: Json = None
-    error: Text | None = Field(None, max_length=10_000)
+    error: ErrorText | None = None
 
 
 def request_dump(req: BaseModel) -> dict[str, Any]:

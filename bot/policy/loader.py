@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,8 @@ def load_file(
     """One file: the workflow (None when any issue was found), its source and its issues."""
     name = str(file)
     try:
-        source = read_yaml(file.read_text(encoding="utf-8"))
+        raw = file.read_bytes()
+        source = read_yaml(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, Source(), [PolicyIssue(name, None, "", f"cannot read file: {exc}")]
     issues = [PolicyIssue(name, line, field_path(loc), message) for loc, line, message in source.problems]
@@ -86,6 +88,7 @@ def load_file(
     if issues:
         return None, source, issues
     workflow._source_file = file
+    workflow._source_sha256 = hashlib.sha256(raw).hexdigest()
     return workflow, source, []
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
 from jsonschema import Draft202012Validator
-from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, StringConstraints, model_validator
 
+from bot import limits
 from bot.errors import NotFound
 from bot.policy.approval import STRICT, ApprovalPolicy, ChannelId, UserId
 from bot.policy.cel import Condition, compile_condition
@@ -29,10 +30,14 @@ def _named(pattern: str, what: str) -> AfterValidator:
 
 
 Slug = Annotated[
-    str, _named(r"^[a-z0-9_-]+$", "workflow names use a-z, 0-9, '_' and '-' (e.g. support-replies, support_inbox)")
+    str,
+    StringConstraints(max_length=limits.WORKFLOW_NAME),
+    _named(r"^[a-z0-9_-]+$", "workflow names use a-z, 0-9, '_' and '-' (e.g. support-replies, support_inbox)"),
 ]
 ActionName = Annotated[
-    str, _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)")
+    str,
+    StringConstraints(max_length=limits.ACTION_NAME),
+    _named(r"^[a-z0-9][a-z0-9_-]*$", "action names use a-z, 0-9, '_' and '-' (e.g. send_reply)"),
 ]
 Metric = Literal[
     "approval_rate",
@@ -175,6 +180,7 @@ class WorkflowPolicy(BaseModel):
     handoff: ApprovalPolicy | None = None
     actions: dict[ActionName, ActionPolicy] = Field(min_length=1)
     _source_file: Path = PrivateAttr(Path())
+    _source_sha256: str = PrivateAttr("")
 
     def model_post_init(self, context: Any) -> None:
         """Tell each action its own name."""
@@ -185,6 +191,11 @@ class WorkflowPolicy(BaseModel):
     def source_file(self) -> Path:
         """The file this workflow was loaded from."""
         return self._source_file
+
+    @property
+    def source_sha256(self) -> str:
+        """SHA-256 (hex) of the policy file's bytes as loaded: receipts name the policy a decision followed."""
+        return self._source_sha256
 
     def action(self, name: str) -> ActionPolicy:
         """The named action, or NotFound."""

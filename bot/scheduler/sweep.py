@@ -17,6 +17,7 @@ from bot.errors import InvalidTransition
 from bot.flow import callbacks, digest_work, execute, lifecycle, notify
 from bot.flow.context import Services
 from bot.flow.outbox import SLACK_KINDS, GiveUp, Retry, backoff
+from bot.receipts import delivery as receipts
 from bot.scheduler.pacing import (
     HOLD_MAX,
     HOLD_PER_CHANNEL,
@@ -41,7 +42,7 @@ def _escalate(svc: Services, item: DueWork) -> None:
 
 
 HANDLERS: dict[WorkKind, Handler] = {
-    WorkKind.EXECUTE: lambda svc, item: execute.run(svc, proposal_id=item.proposal_id),
+    WorkKind.EXECUTE: lambda svc, item: receipts.with_receipt(svc, item.proposal_id, execute.run),
     WorkKind.SLACK_POST: lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
     WorkKind.SLACK_UPDATE: lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
     WorkKind.SLACK_NOTE: lambda svc, item: notify.note(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot import limits
 from bot.enums import DueState, ExecutionStatus, ProposalKind, ProposalStatus, Route
 from bot.store.types import EnumText, JSONType, UTCDateTime
 
@@ -34,7 +35,7 @@ class Agent(SQLModel, table=True):
     """An API client. Only the SHA-256 of its token is stored."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=limits.AGENT_NAME, unique=True)
     token_hash: str = Field(max_length=64, unique=True)
     token_prefix: str = Field(max_length=16)
     scopes: list[str] = _json(nullable=False)
@@ -54,9 +55,9 @@ class Proposal(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=36)
     kind: ProposalKind = _enum(ProposalKind, 16, default=ProposalKind.PROPOSAL)
-    agent: str = Field(max_length=100)
-    workflow: str = Field(max_length=100)
-    action: str = Field(max_length=100)
+    agent: str = Field(max_length=limits.AGENT_NAME)
+    workflow: str = Field(max_length=limits.WORKFLOW_NAME)
+    action: str = Field(max_length=limits.ACTION_NAME)
     summary: str = _text(nullable=False)
     payload: Any = _json(nullable=True)
     original_payload: Any = _json(nullable=True)
@@ -64,21 +65,21 @@ class Proposal(SQLModel, table=True):
     diff: list[dict[str, Any]] = _json(nullable=False)
     version: int = 1
     problems: list[dict[str, str]] = _json(nullable=False)
-    idempotency_key: str | None = Field(default=None, max_length=200)
+    idempotency_key: str | None = Field(default=None, max_length=limits.IDEMPOTENCY_KEY)
     request_hash: str = Field(max_length=64)
     content_hash: str = Field(max_length=64)
-    requested_by: str | None = Field(default=None, max_length=100)
+    requested_by: str | None = Field(default=None, max_length=limits.REQUESTED_BY)
     thread_channel: str | None = Field(default=None, max_length=40)
     thread_ts: str | None = Field(default=None, max_length=40)
     links: list[dict[str, str]] = _json(nullable=False)
-    callback_url: str | None = Field(default=None, max_length=2000)
+    callback_url: str | None = Field(default=None, max_length=limits.CALLBACK_URL)
     route: Route = _enum(Route, 8)
     reason: str = _text(nullable=False)
     rule_index: int | None = None
     required_approvals: int = 1
     mode: str = Field(default="live", max_length=8)
     status: ProposalStatus = _enum(ProposalStatus, 16, index=True)
-    decided_by: str | None = Field(default=None, max_length=100)
+    decided_by: str | None = Field(default=None, max_length=limits.DECIDER)
     decision_reason: str | None = _text(nullable=True)
     decided_at: datetime | None = _when(nullable=True)
     decision_seconds: float | None = None
@@ -164,7 +165,7 @@ class DigestRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     period: str = Field(max_length=7)
-    workflow: str = Field(max_length=100)
+    workflow: str = Field(max_length=limits.WORKFLOW_NAME)
     state: str = Field(default="claimed", max_length=12)
     claimed_by: str | None = Field(default=None, max_length=100)
     channel: str | None = Field(default=None, max_length=40)
@@ -185,3 +186,22 @@ class SlackEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _when(nullable=False, index=True)
+
+
+class SigningKey(SQLModel, table=True):
+    """The service's Ed25519 receipt key (one row: replicas sharing a database share it)."""
+
+    id: int = Field(default=1, primary_key=True)
+    key_id: str = Field(max_length=16)
+    private_key: str = _text(nullable=False)  # PKCS#8 PEM
+    created_at: datetime = _when(nullable=False)
+
+
+class Receipt(SQLModel, table=True):
+    """The signed receipt of a proposal's final decision, stored once so every delivery sends the same bytes."""
+
+    proposal_id: str = Field(primary_key=True, foreign_key="proposal.id", max_length=36)
+    key_id: str = Field(max_length=16)
+    body: Any = _json(nullable=False)
+    signature: str = Field(max_length=100)
+    created_at: datetime = _when(nullable=False)

@@ -97,6 +97,7 @@ OPERATIONS = [
     ("GET", "/api/v1/proposals/{proposal_id}/wait"),
     ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
     ("POST", "/api/v1/proposals/{proposal_id}/result"),
+    ("GET", "/api/v1/receipts/key"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -117,6 +118,7 @@ CASES = [(m, p, GenerationMode.POSITIVE) for m, p in OPERATIONS] + [
     not in {
         ("GET", "/api/v1/proposals/{proposal_id}"),
         ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
+        ("GET", "/api/v1/receipts/key"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
         ("GET", "/metrics"),

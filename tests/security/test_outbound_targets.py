@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, ConnectorError
+from bot.errors import ConfigError
 from bot.fakes.ports import free_port
 from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import decide, intake
@@ -26,7 +26,7 @@ from bot.flow.public import ProposalPublic, load_public
 from bot.flow.requests import ProposalRequest
 from bot.store.db import session_scope
 from bot.targets import TargetRefused, TargetRules
-from connectors.base import ConnectorContext
+from connectors.base import ConnectorContext, ConnectorError
 from connectors.webhook import WebhookConnector
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, sweep, write_policies
 
