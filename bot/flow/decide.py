@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmodel import Session
 
 from bot.enums import ProposalKind, ProposalStatus
 from bot.errors import CountersignError, InvalidTransition, NotAuthorized, NotFound, StaleView
 from bot.flow import effects
 from bot.flow.authz import deciders, may_decide
+from bot.flow.change import Change, changing
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic, load_public
-from bot.flow.transitions import transition
-from bot.store import audit, proposals
-from bot.store.db import read_scope, session_scope
+from bot.store import proposals
+from bot.store.db import read_scope
 from bot.store.models import Proposal
 
 
@@ -33,19 +30,11 @@ class Refused(NotAuthorized):
 
 def approve(svc: Services, *, proposal_id: str, user: str, version: int | None = None) -> Outcome:
     """Record one approval; the quorum-completing one approves the proposal."""
-    now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _load(s, proposal_id)
-        refusal = _refusal(svc, p, user, version, verb="approve") or _approve_refusal(svc, p, user)
-        if refusal is None:
-            message = _add_approval(s, svc, p, user, now)
-        else:
-            audit.refused(
-                session=s, actor=user, attempt="approve", error=refusal, at=now, proposal_id=p.id, state=p.status
-            )
-    if refusal is not None:
-        raise refusal
-    svc.kick()
+    with changing(svc, proposal_id) as c:
+        refusal = _refusal(svc, c.p, user, version, verb="approve") or _approve_refusal(svc, c.p, user)
+        if refusal is not None:
+            c.refuse(refusal, actor=user, attempt="approve")
+        message = _add_approval(c, user)
     return _outcome(svc, proposal_id, message)
 
 
@@ -64,39 +53,29 @@ def take(svc: Services, *, proposal_id: str, user: str) -> Outcome:
 
 def check(svc: Services, *, proposal_id: str, user: str, verb: str, version: int | None = None) -> ProposalPublic:
     """The proposal, if `user` may `verb` it now (e.g. before opening a form); else the refusal, audited."""
-    now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _load(s, proposal_id)
-        refusal = _refusal(svc, p, user, version, verb=verb)
+    with changing(svc, proposal_id) as c:
+        refusal = _refusal(svc, c.p, user, version, verb=verb)
         if refusal is not None:
-            audit.refused(session=s, actor=user, attempt=verb, error=refusal, at=now, proposal_id=p.id, state=p.status)
-    if refusal is not None:
-        raise refusal
+            c.refuse(refusal, actor=user, attempt=verb)
     return _outcome(svc, proposal_id, "").proposal
 
 
 def _decide(
-    svc: Services, proposal_id: str, user: str, version: int | None, *, verb: str, after: str, reason: str | None
+    svc: Services,
+    proposal_id: str,
+    user: str,
+    version: int | None,
+    *,
+    verb: str,
+    after: ProposalStatus,
+    reason: str | None,
 ) -> Outcome:
-    now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _load(s, proposal_id)
-        refusal = _refusal(svc, p, user, version, verb=verb)
-        if refusal is None:
-            _finish(s, svc, p, user, after, reason, now)
-        else:
-            audit.refused(session=s, actor=user, attempt=verb, error=refusal, at=now, proposal_id=p.id, state=p.status)
-    if refusal is not None:
-        raise refusal
-    svc.kick()
+    with changing(svc, proposal_id) as c:
+        refusal = _refusal(svc, c.p, user, version, verb=verb)
+        if refusal is not None:
+            c.refuse(refusal, actor=user, attempt=verb)
+        _finish(c, user, after, reason)
     return _outcome(svc, proposal_id, f"{after.capitalize()} by {user}")
-
-
-def _load(s: Session, proposal_id: str) -> Proposal:
-    p = proposals.get_locked(session=s, proposal_id=proposal_id)
-    if p is None:
-        raise NotFound(f"no proposal {proposal_id}")
-    return p
 
 
 def _refusal(svc: Services, p: Proposal, user: str, version: int | None, *, verb: str) -> CountersignError | None:
@@ -131,60 +110,28 @@ def _approve_refusal(svc: Services, p: Proposal, user: str) -> CountersignError 
     return None
 
 
-def _add_approval(s: Session, svc: Services, p: Proposal, user: str, now: datetime) -> str:
-    if not proposals.add_approval(session=s, proposal_id=p.id, user=user, version=p.version, at=now):
+def _add_approval(c: Change, user: str) -> str:
+    p = c.p
+    if not proposals.add_approval(session=c.s, proposal_id=p.id, user=user, version=p.version, at=c.now):
         return "You have already approved this version"
-    count = proposals.count_approvals(session=s, proposal_id=p.id, version=p.version)
+    count = proposals.count_approvals(session=c.s, proposal_id=p.id, version=p.version)
     if count < p.required_approvals:
-        audit.append(
-            session=s,
-            actor=user,
-            action="approval",
-            at=now,
-            proposal_id=p.id,
-            before=ProposalStatus.PENDING,
-            after=ProposalStatus.PENDING,
-            data={"approvals": count, "required": p.required_approvals, "version": p.version},
-        )
-        effects.queue_update(s, p, now)
+        data = {"approvals": count, "required": p.required_approvals, "version": p.version}
+        c.record(user, "approval", before=ProposalStatus.PENDING, after=ProposalStatus.PENDING, data=data)
+        effects.queue_update(c.s, p, c.now)
         return f"{count} of {p.required_approvals} approvals"
-    _finish(s, svc, p, user, "approved", None, now)
+    _finish(c, user, ProposalStatus.APPROVED, None)
     return f"Approved ({count} of {p.required_approvals})" if p.required_approvals > 1 else "Approved"
 
 
-def _finish(s: Session, svc: Services, p: Proposal, user: str, after: str, reason: str | None, now: datetime) -> None:
-    seconds = (now - p.created_at).total_seconds()
-    won = transition(
-        s,
-        p.id,
-        column="status",
-        before=ProposalStatus.PENDING,
-        after=after,
-        decided_by=user,
-        decided_at=now,
-        decision_reason=reason,
-        decision_seconds=seconds,
-    )
-    if not won:  # unreachable under the row lock; kept so a logic slip can never double-decide
-        raise InvalidTransition("this proposal was decided by someone else a moment ago")
-    fresh = proposals.get(session=s, proposal_id=p.id)
-    assert fresh is not None
-    effects.after_decision(s, svc, fresh, now)
-    audit.append(
-        session=s,
-        actor=user,
-        action="decision",
-        at=now,
-        proposal_id=p.id,
-        before=ProposalStatus.PENDING,
-        after=after,
-        reason=reason,
-        data={"version": fresh.version, "edited": fresh.edited},
-    )
+def _finish(c: Change, user: str, after: ProposalStatus, reason: str | None) -> None:
+    # The audit event says which version was decided and whether it had been edited.
+    c.decide(after, actor=user, reason=reason, data={"version": c.p.version, "edited": c.p.edited})
 
 
 def _outcome(svc: Services, proposal_id: str, message: str) -> Outcome:
     with read_scope(svc.engine) as s:
         fresh = load_public(s, proposal_id)
-    assert fresh is not None
+    if fresh is None:
+        raise NotFound(f"no proposal {proposal_id}")
     return Outcome(fresh, message)

@@ -7,13 +7,12 @@ from typing import Any
 from bot.enums import ProposalStatus, Route
 from bot.errors import CountersignError
 from bot.flow import effects
+from bot.flow.change import Change, changing
 from bot.flow.context import Services
-from bot.flow.decide import Outcome, Refused, _load, _outcome, _refusal
+from bot.flow.decide import Outcome, Refused, _outcome, _refusal
 from bot.flow.diff import json_diff
 from bot.flow.payload_problems import payload_problems
-from bot.policy import evaluate
-from bot.store import audit, proposals
-from bot.store.db import session_scope
+from bot.policy import RouteDecision, evaluate
 
 
 class InvalidEdit(CountersignError):
@@ -30,62 +29,45 @@ class InvalidEdit(CountersignError):
 
 def edit(svc: Services, *, proposal_id: str, user: str, payload: Any, version: int | None) -> Outcome:
     """Replace the payload. Editing never bypasses a rule: a deny is refused, a bigger quorum is kept."""
-    now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        p = _load(s, proposal_id)
+    with changing(svc, proposal_id) as c:
+        p = c.p
         refusal = _refusal(svc, p, user, version, verb="edit")
-        if refusal is None:
-            problems = payload_problems(svc, p.workflow, p.action, payload)
-            if problems:
-                raise InvalidEdit({x["path"]: x["message"] for x in problems})
-            wf = svc.policies.workflow(p.workflow)
-            decision = evaluate(
-                wf,
-                wf.action(p.action),
-                payload=payload,
-                context={"requested_by": p.requested_by or "", "agent": p.agent, "summary": p.summary},
-            )
-            if decision.route == Route.DENY:
-                refusal = Refused(f"this edit is refused by policy: {decision.reason}", deciders=())
         if refusal is not None:
-            audit.refused(
-                session=s, actor=user, attempt="edit", error=refusal, at=now, proposal_id=p.id, state=p.status
+            c.refuse(refusal, actor=user, attempt="edit")
+        problems = payload_problems(svc, p.workflow, p.action, payload)
+        if problems:
+            raise InvalidEdit({x["path"]: x["message"] for x in problems})
+        wf = svc.policies.workflow(p.workflow)
+        decision = evaluate(
+            wf,
+            wf.action(p.action),
+            payload=payload,
+            context={"requested_by": p.requested_by or "", "agent": p.agent, "summary": p.summary},
+        )
+        if decision.route == Route.DENY:
+            c.refuse(
+                Refused(f"this edit is refused by policy: {decision.reason}", deciders=()), actor=user, attempt="edit"
             )
-        else:
-            _apply(s, p, user, payload, decision, now)
-    if refusal is not None:
-        raise refusal
-    svc.kick()
+        _apply(c, user, payload, decision)
     return _outcome(svc, proposal_id, f"Edited by {user}")
 
 
-def _apply(s: Any, p: Any, user: str, payload: Any, decision: Any, now: Any) -> None:
+def _apply(c: Change, user: str, payload: Any, decision: RouteDecision) -> None:
+    p = c.p
     step = json_diff(p.payload, payload)
     required = max(p.required_approvals, decision.required_approvals)
     reason = decision.reason if decision.required_approvals > p.required_approvals else p.reason
-    proposals.set_fields(
-        session=s,
-        proposal_id=p.id,
-        values={
-            "payload": payload,
-            "edited": True,
-            "diff": json_diff(p.original_payload, payload),
-            "version": p.version + 1,
-            "problems": [],
-            "required_approvals": required,
-            "reason": reason,
-        },
+    c.set(
+        payload=payload,
+        edited=True,
+        diff=json_diff(p.original_payload, payload),
+        version=p.version + 1,
+        problems=[],
+        required_approvals=required,
+        reason=reason,
     )
-    fresh = proposals.get(session=s, proposal_id=p.id)
-    effects.queue_update(s, fresh, now)
-    effects.queue_note(s, fresh, "edited", now, user=user, diff=step, required=required)
-    audit.append(
-        session=s,
-        actor=user,
-        action="edit",
-        at=now,
-        proposal_id=p.id,
-        before=ProposalStatus.PENDING,
-        after=ProposalStatus.PENDING,
-        data={"diff": step, "version": p.version + 1, "required_approvals": required},
-    )
+    fresh = c.fresh()
+    effects.queue_update(c.s, fresh, c.now)
+    effects.queue_note(c.s, fresh, "edited", c.now, user=user, diff=step, required=required)
+    data = {"diff": step, "version": fresh.version, "required_approvals": required}
+    c.record(user, "edit", before=ProposalStatus.PENDING, after=ProposalStatus.PENDING, data=data)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import structlog
 
 from bot.enums import ExecutionStatus
+from bot.errors import NotFound
 from bot.flow import effects
+from bot.flow.change import changing
 from bot.flow.context import Services
 from bot.flow.outbox import Retry, backoff
-from bot.flow.transitions import transition
-from bot.store import audit, proposals
-from bot.store.db import session_scope
 from bot.store.models import Proposal
 from connectors.base import ConnectorError
 
@@ -38,93 +38,69 @@ def run(svc: Services, *, proposal_id: str) -> None:
 
 
 def _claim(svc: Services, proposal_id: str) -> Proposal | None:
-    with session_scope(svc.engine) as s:
-        p = proposals.get_locked(session=s, proposal_id=proposal_id)
-        if p is None or p.execution_status not in {ExecutionStatus.QUEUED, ExecutionStatus.RUNNING}:
-            return None  # already finished, skipped, or never approved
-        attempts = p.execution_attempts + 1
-        if p.execution_status == ExecutionStatus.QUEUED:
-            transition(
-                s,
-                p.id,
-                column="execution_status",
-                before=ExecutionStatus.QUEUED,
-                after=ExecutionStatus.RUNNING,
-                execution_attempts=attempts,
-            )
-        else:  # a previous run died mid-call (crash, lease lost): run again with the same key
-            proposals.set_fields(session=s, proposal_id=p.id, values={"execution_attempts": attempts})
-        return proposals.get(session=s, proposal_id=p.id)
+    try:
+        with changing(svc, proposal_id) as c:
+            p = c.p
+            if p.execution_status not in {ExecutionStatus.QUEUED, ExecutionStatus.RUNNING}:
+                return None  # already finished, skipped, or never approved
+            attempts = p.execution_attempts + 1
+            if p.execution_status == ExecutionStatus.QUEUED:
+                c.move("execution_status", ExecutionStatus.QUEUED, ExecutionStatus.RUNNING, execution_attempts=attempts)
+            else:  # a previous run died mid-call (crash, lease lost): run again with the same key
+                c.set(execution_attempts=attempts)
+            return c.fresh()
+    except NotFound:
+        return None
 
 
-def _succeeded(svc: Services, p: Proposal, summary: str, data: dict) -> None:
-    now = svc.clock.now()
-    with session_scope(svc.engine) as s:
-        if not transition(
-            s,
-            p.id,
-            column="execution_status",
-            before=ExecutionStatus.RUNNING,
-            after=ExecutionStatus.SUCCEEDED,
+def _succeeded(svc: Services, p: Proposal, summary: str, data: dict[str, Any]) -> None:
+    with changing(svc, p.id) as c:
+        if not c.move(
+            "execution_status",
+            ExecutionStatus.RUNNING,
+            ExecutionStatus.SUCCEEDED,
             execution_result={"summary": summary, **data},
             execution_error=None,
-            executed_at=now,
+            executed_at=c.now,
         ):
             return
-        fresh = proposals.get(session=s, proposal_id=p.id)
-        effects.queue_update(s, fresh, now)
-        effects.queue_note(s, fresh, "executed", now, summary=summary, attempts=fresh.execution_attempts)
-        effects.queue_callback(s, fresh, "execution", now)
-        audit.append(
-            session=s,
-            actor="countersign",
-            action="execution",
-            at=now,
-            proposal_id=p.id,
+        fresh = c.fresh()
+        effects.queue_update(c.s, fresh, c.now)
+        effects.queue_note(c.s, fresh, "executed", c.now, summary=summary, attempts=fresh.execution_attempts)
+        effects.queue_callback(c.s, fresh, "execution", c.now)
+        c.record(
+            "countersign",
+            "execution",
             before=ExecutionStatus.RUNNING,
             after=ExecutionStatus.SUCCEEDED,
             reason=summary,
             data={"attempts": fresh.execution_attempts},
         )
-    svc.kick()
 
 
 def _failed(svc: Services, p: Proposal, error: str, retryable: bool, retry_after: float | None) -> None:
-    now = svc.clock.now()
     final = not retryable or p.execution_attempts >= MAX_EXECUTION_ATTEMPTS
-    with session_scope(svc.engine) as s:
-        after = ExecutionStatus.FAILED if final else "queued"
-        if not transition(
-            s,
-            p.id,
-            column="execution_status",
-            before=ExecutionStatus.RUNNING,
-            after=after,
+    after = ExecutionStatus.FAILED if final else ExecutionStatus.QUEUED
+    with changing(svc, p.id) as c:
+        if not c.move(
+            "execution_status",
+            ExecutionStatus.RUNNING,
+            after,
             execution_error=error,
-            executed_at=now if final else None,
+            executed_at=c.now if final else None,
         ):
             return
-        fresh = proposals.get(session=s, proposal_id=p.id)
-        audit.append(
-            session=s,
-            actor="countersign",
-            action="execution",
-            at=now,
-            proposal_id=p.id,
-            before=ExecutionStatus.RUNNING,
-            after=after,
-            reason=error,
-            data={"attempts": fresh.execution_attempts, "retryable": retryable},
-        )
+        fresh = c.fresh()
+        data = {"attempts": fresh.execution_attempts, "retryable": retryable}
+        c.record("countersign", "execution", before=ExecutionStatus.RUNNING, after=after, reason=error, data=data)
         if final:
             owner = svc.policies.workflow(p.workflow).owner
-            effects.queue_update(s, fresh, now)
+            effects.queue_update(c.s, fresh, c.now)
             effects.queue_note(
-                s, fresh, "execution_failed", now, error=error, attempts=fresh.execution_attempts, owner=owner
+                c.s, fresh, "execution_failed", c.now, error=error, attempts=fresh.execution_attempts, owner=owner
             )
-            effects.queue_callback(s, fresh, "execution", now)
+            effects.queue_callback(c.s, fresh, "execution", c.now)
     log.warning("execution failed", proposal=p.id, error=error, attempt=p.execution_attempts, final=final)
     if not final:
         wait = timedelta(seconds=retry_after) if retry_after else backoff(p.execution_attempts, base=30)
         raise Retry(error, wait)
-    svc.kick()
