@@ -84,7 +84,7 @@ class SlackReplyConnector:
                 metadata={"event_type": "countersign_execution", "event_payload": {"idempotency_key": idempotency_key}},
             )
         except SlackApiError as exc:
-            raise _api_error(exc, channel) from exc
+            raise _api_error(exc, str(channel)) from exc
         except OSError as exc:  # refused, reset, timed out, DNS (urllib raises these as OSError)
             raise ConnectorError(f"Slack unreachable: {str(exc) or type(exc).__name__}", retryable=True) from exc
         except SlackClientError as exc:  # bad URL, proxy or arguments: retrying cannot help

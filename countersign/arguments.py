@@ -85,7 +85,7 @@ class CallShape:
             # An edit that adds a field the function cannot take must not be dropped silently.
             raise CountersignError(f"the approved payload has fields {self.name}() does not take: {sorted(rest)}")
         ordered = {n: values[n] for n in self.sig.parameters if n in values}
-        return inspect.BoundArguments(self.sig, ordered)  # type: ignore[arg-type]
+        return inspect.BoundArguments(self.sig, ordered)
 
     def _convert(self, name: str, value: Any) -> Any:
         adapter = self.adapters.get(name)

@@ -136,7 +136,8 @@ class BodyGuard:
         await self.app(scope, _replay(body), send)
 
     async def _read_limited(self, receive: Receive) -> bytes | None:
-        chunks, seen = [], 0
+        chunks: list[bytes] = []
+        seen = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":

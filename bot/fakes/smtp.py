@@ -69,7 +69,7 @@ class _Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        received = Received(envelope.mail_from, list(envelope.rcpt_tos), message)  # type: ignore[arg-type]
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), message)
         self.fake.messages.append(received)
         return "250 2.0.0 OK queued"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import uvicorn
 
@@ -21,7 +21,7 @@ class BackgroundServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        lifespan: str = "off",
+        lifespan: Literal["auto", "on", "off"] = "off",
         options: dict[str, Any] | None = None,
     ) -> None:
         self.app = app

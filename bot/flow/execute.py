@@ -29,7 +29,8 @@ def run(svc: Services, *, proposal_id: str) -> None:
     try:
         result = connector.execute(p.action, p.payload, p.id)
     except ConnectorError as exc:
-        _failed(svc, p, exc.message, exc.retryable, exc.details.get("retry_after"))
+        wait = exc.details.get("retry_after")
+        _failed(svc, p, exc.message, exc.retryable, float(wait) if isinstance(wait, int | float) else None)
     except Exception as exc:  # a connector bug must be recorded and retried, never lost with the thread
         log.exception("connector crashed", proposal=p.id, connector=type(connector).__name__)
         _failed(svc, p, f"{type(exc).__name__}: {exc}", True, None)

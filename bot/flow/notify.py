@@ -123,7 +123,7 @@ def message_channels(svc: Services, items: Sequence[DueWork]) -> dict[int, str]:
         if row is None or item.kind not in MESSAGE_KINDS:
             continue
         channel = row.slack_channel if item.kind == WorkKind.SLACK_NOTE else _home_channel(svc, row)
-        if channel:
+        if channel and item.id is not None:
             out[item.id] = channel
     return out
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.enums import Route
 from bot.errors import NotFound
 from bot.policy.issues import PolicyIssue, validation_issues
 from bot.policy.loader import TEST_SUFFIXES
@@ -24,7 +26,7 @@ class Expect(BaseModel):
 
     model_config = _CASE_CONFIG
 
-    route: Literal["auto", "approve", "deny"]
+    route: Route = Field(strict=False)  # YAML gives strings; strict mode would want enum members
     rule: int | None = None
     required_approvals: int | None = None
     problems: int | None = Field(None, ge=0)
@@ -115,7 +117,7 @@ def _run(workflow: WorkflowPolicy, case: Case, index: int, name: str, source: So
     if "rule" in expect.model_fields_set:  # `rule: null` means "no rule matched"; omitted means "not checked"
         checks.insert(1, ("rule", expect.rule, decision.rule_index))
     failures = [
-        f"expected {key} {want!r}, got {got!r}"
+        f"expected {key} {_shown(want)}, got {_shown(got)}"
         for key, want, got in checks
         if (want is not None or key == "rule") and want != got
     ]
@@ -123,3 +125,8 @@ def _run(workflow: WorkflowPolicy, case: Case, index: int, name: str, source: So
     if failures:
         failures.append(f"  decision: {decision.route} ({decision.reason})")
     return CaseResult(name, line, case.name, failures)
+
+
+def _shown(value: object) -> str:
+    """A value as a policy file writes it ('approve', not the enum member's repr)."""
+    return repr(value.value) if isinstance(value, Enum) else repr(value)

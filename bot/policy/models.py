@@ -10,12 +10,11 @@ from jsonschema import Draft202012Validator
 from pydantic import AfterValidator, BaseModel, Field, PrivateAttr, StringConstraints, model_validator
 
 from bot import limits
+from bot.enums import Route
 from bot.errors import NotFound
 from bot.policy.approval import STRICT, ApprovalPolicy, ChannelId, UserId
 from bot.policy.cel import Condition, compile_condition
 from connectors.base import ConnectorConfig
-
-Route = Literal["auto", "approve", "deny"]
 
 
 def _named(pattern: str, what: str) -> AfterValidator:
@@ -60,7 +59,7 @@ class Rule(BaseModel):
     model_config = STRICT
 
     when: Annotated[str, AfterValidator(compile_condition)]
-    route: Route
+    route: Route = Field(strict=False)  # YAML gives strings; strict mode would want enum members
     required_approvals: int | None = Field(None, ge=1)
     reason: str = Field(min_length=1)
 

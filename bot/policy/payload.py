@@ -35,7 +35,7 @@ def validate_payload(action: ActionPolicy, payload: Any) -> list[Problem]:
 def _parts(error: ValidationError) -> tuple[tuple[int, Any], ...]:
     # Sort numeric segments as numbers ("items.2" before "items.10"); a missing key points at the key.
     path = list(error.absolute_path)
-    if error.validator == "required" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict) and isinstance(error.validator_value, list):
         missing = [key for key in error.validator_value if error.message.startswith(repr(key))]
         path += [key for key in missing if key not in error.instance][:1]
     return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in path)

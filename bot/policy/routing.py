@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from bot.enums import Route
 from bot.policy.cel import activation as cel_activation
 from bot.policy.cel import describe, run
 from bot.policy.models import ActionPolicy, Rule, WorkflowPolicy
@@ -17,7 +18,7 @@ NO_MATCH = "no rule matched: needs approval"
 class RouteDecision:
     """What the policy decided for one proposal, and why."""
 
-    route: Literal["auto", "approve", "deny"]
+    route: Route
     reason: str
     rule_index: int | None
     required_approvals: int
@@ -61,7 +62,7 @@ def decide(action: ActionPolicy, outcomes: list[RuleOutcome]) -> RouteDecision:
     match = next((o for o in outcomes if o.matched), None)
     if match is None:
         reason = NO_MATCH if not failed else f"{NO_MATCH} ({_rules(failed)} could not be evaluated)"
-        return RouteDecision("approve", reason, None, default, errors)
+        return RouteDecision(Route.APPROVE, reason, None, default, errors)
     rule = match.rule
     if rule.route == "auto" and failed:
         # Whatever the failed rule was meant to catch, it was not checked: a human must look.
@@ -69,7 +70,7 @@ def decide(action: ActionPolicy, outcomes: list[RuleOutcome]) -> RouteDecision:
             f"needs approval: {_rules(failed)} could not be evaluated, "
             f"so rule {match.index} ({rule.reason}) may not auto-approve"
         )
-        return RouteDecision("approve", reason, match.index, default, errors)
+        return RouteDecision(Route.APPROVE, reason, match.index, default, errors)
     required = rule.required_approvals if rule.required_approvals is not None else default
     return RouteDecision(rule.route, rule.reason, match.index, required, errors)
 

@@ -164,7 +164,7 @@ class Sandbox:
         url = f"http://{self.config.host}:{self.config.api_port}"
         settings = Settings(
             _env_file=None,
-            slack_bot_token=self.slack.bot_token,  # type: ignore[call-arg]
+            slack_bot_token=self.slack.bot_token,
             slack_signing_secret=self.signing_secret,
             slack_app_token=None,
             slack_api_url=self.slack.api_url,

@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 import structlog
@@ -36,23 +36,36 @@ log = structlog.get_logger(__name__)
 Handler = Callable[[Services, DueWork], object]
 
 
+def _pid(item: DueWork) -> str:
+    """The proposal an item is about (every proposal-bound kind has one; a row without it is a bug, not a None)."""
+    if item.proposal_id is None:
+        raise GiveUp(f"{item.kind} item {item.id} names no proposal")
+    return item.proposal_id
+
+
+def _id(item: DueWork) -> int:
+    if item.id is None:  # claimed rows come from the database, so they always have one
+        raise ValueError("a due work item without an id was claimed")
+    return item.id
+
+
 def _escalate(svc: Services, item: DueWork) -> None:
     with contextlib.suppress(InvalidTransition):  # decided before the step came due: nothing to escalate
-        lifecycle.escalate(svc, proposal_id=item.proposal_id, actor="countersign", level=item.data["level"])
+        lifecycle.escalate(svc, proposal_id=_pid(item), actor="countersign", level=item.data["level"])
 
 
-HANDLERS: dict[WorkKind, Handler] = {
-    WorkKind.EXECUTE: lambda svc, item: receipts.with_receipt(svc, item.proposal_id, execute.run),
-    WorkKind.SLACK_POST: lambda svc, item: notify.post(svc, proposal_id=item.proposal_id, attempt=item.attempts),
-    WorkKind.SLACK_UPDATE: lambda svc, item: notify.update(svc, proposal_id=item.proposal_id, attempt=item.attempts),
+HANDLERS: Mapping[str, Handler] = {
+    WorkKind.EXECUTE: lambda svc, item: receipts.with_receipt(svc, _pid(item), execute.run),
+    WorkKind.SLACK_POST: lambda svc, item: notify.post(svc, proposal_id=_pid(item), attempt=item.attempts),
+    WorkKind.SLACK_UPDATE: lambda svc, item: notify.update(svc, proposal_id=_pid(item), attempt=item.attempts),
     WorkKind.SLACK_NOTE: lambda svc, item: notify.note(
-        svc, proposal_id=item.proposal_id, data=item.data, attempt=item.attempts
+        svc, proposal_id=_pid(item), data=item.data, attempt=item.attempts
     ),
-    WorkKind.REMIND: lambda svc, item: lifecycle.remind(svc, proposal_id=item.proposal_id, n=item.data["n"]),
+    WorkKind.REMIND: lambda svc, item: lifecycle.remind(svc, proposal_id=_pid(item), n=item.data["n"]),
     WorkKind.ESCALATE: _escalate,
-    WorkKind.EXPIRE: lambda svc, item: lifecycle.expire(svc, proposal_id=item.proposal_id),
+    WorkKind.EXPIRE: lambda svc, item: lifecycle.expire(svc, proposal_id=_pid(item)),
     WorkKind.CALLBACK: lambda svc, item: callbacks.deliver(
-        svc, proposal_id=item.proposal_id, event=item.data["event"], attempt=item.attempts
+        svc, proposal_id=_pid(item), event=item.data["event"], attempt=item.attempts
     ),
     WorkKind.DIGEST: lambda svc, item: digest_work.run_item(
         svc, period=item.data["period"], workflow=item.data["workflow"], attempt=item.attempts
@@ -75,7 +88,7 @@ class Sweeper:
         self,
         svc: Services,
         *,
-        handlers: dict[str, Handler] | None = None,
+        handlers: Mapping[str, Handler] | None = None,
         batch: int = 20,
         lease: timedelta | None = None,
         budget_seconds: float = 300.0,
@@ -146,9 +159,9 @@ class Sweeper:
         # Where each message goes matters only while some channel is paced (one read per batch then).
         channels = notify.message_channels(self.svc, items) if self.pacer.any_paced() else {}
         for item in items:
-            if waiting.reclaimed(item.id, claimed_at):
+            if waiting.reclaimed(_id(item), claimed_at):
                 continue
-            channel = channels.get(item.id)
+            channel = channels.get(_id(item))
             if channel and self.pacer.paced(channel) and waiting.for_channel(channel) >= HOLD_PER_CHANNEL:
                 self._release(
                     [Held(item, claimed_at, channel)],
@@ -162,7 +175,7 @@ class Sweeper:
 
     def _release(self, held: Iterable[Held], turn: float = 0.0) -> None:
         """Give claimed items back unrun (lease dropped, attempt not counted), due again in `turn` seconds."""
-        ids = [h.item.id for h in held]
+        ids = [_id(h.item) for h in held]
         if ids:
             with session_scope(self.svc.engine) as s:
                 due.release(
@@ -181,12 +194,12 @@ class Sweeper:
         if now - claimed_at < self.lease / 2:
             return True
         with session_scope(self.svc.engine) as s:
-            kept = due.renew(session=s, item_id=item.id, owner=self.owner, now=now, lease=self.lease)
+            kept = due.renew(session=s, item_id=_id(item), owner=self.owner, now=now, lease=self.lease)
         if not kept:
             log.warning(
                 "due work taken over by another replica while waiting in this batch",
                 kind=item.kind,
-                item=item.id,
+                item=_id(item),
                 proposal=item.proposal_id,
             )
         return kept
@@ -209,11 +222,11 @@ class Sweeper:
         except GiveUp as exc:
             self._give_up(item, str(exc))
         except Exception as exc:  # one bad item must never stop the sweep; it is recorded and retried
-            log.exception("due work failed", kind=item.kind, item=item.id, proposal=item.proposal_id)
+            log.exception("due work failed", kind=item.kind, item=_id(item), proposal=item.proposal_id)
             self._retry(item, f"{type(exc).__name__}: {exc}", backoff(item.attempts))
         else:
             with session_scope(self.svc.engine) as s:
-                due.complete(session=s, item_id=item.id, owner=self.owner, now=self.svc.clock.now())
+                due.complete(session=s, item_id=_id(item), owner=self.owner, now=self.svc.clock.now())
         return None
 
     def _retry(self, item: DueWork, error: str, after: timedelta) -> None:
@@ -223,17 +236,17 @@ class Sweeper:
         log.info(
             "due work will retry",
             kind=item.kind,
-            item=item.id,
+            item=_id(item),
             proposal=item.proposal_id,
             error=error,
             retry_in=after.total_seconds(),
         )
         with session_scope(self.svc.engine) as s:
             due.reschedule(
-                session=s, item_id=item.id, owner=self.owner, due_at=self.svc.clock.now() + after, error=error
+                session=s, item_id=_id(item), owner=self.owner, due_at=self.svc.clock.now() + after, error=error
             )
 
     def _give_up(self, item: DueWork, error: str) -> None:
-        log.error("due work abandoned", kind=item.kind, item=item.id, proposal=item.proposal_id, error=error)
+        log.error("due work abandoned", kind=item.kind, item=_id(item), proposal=item.proposal_id, error=error)
         with session_scope(self.svc.engine) as s:
-            due.kill(session=s, item_id=item.id, owner=self.owner, now=self.svc.clock.now(), error=error)
+            due.kill(session=s, item_id=_id(item), owner=self.owner, now=self.svc.clock.now(), error=error)

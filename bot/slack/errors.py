@@ -52,7 +52,8 @@ def describe(error: Exception, user: str, *, plain: bool = False) -> str | None:
 
 
 def _refused(error: Refused, user: str, who: Callable[[str], str]) -> str:
-    deciders = [str(i) for i in error.details.get("deciders") or ()]
+    named = error.details.get("deciders")
+    deciders = [str(i) for i in named] if isinstance(named, list | tuple) else []
     verb = str(error.details.get("verb") or "decide")
     base = sentence(md.escape(error.message))
     others = [who(i) for i in deciders if i != user]

@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, InputBlock, MarkdownTextObject, PlainTextInputElement, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.flow.ports import MessageFacts
@@ -47,7 +54,7 @@ def edit_modal(card: MessageFacts, schema: dict[str, Any], origin: Origin) -> Vi
         f"Editing *{what}* (version {card.view.version}). The edit is checked against the schema and the "
         "policy again; approvals start over for the new version."
     )
-    blocks: list[dict[str, Any]] = [_context(intro)]
+    blocks: list[Block | dict[str, Any]] = [_context(intro)]
     kept, size = [], 0
     for field in form_fields(schema):
         block = input_block(field, card.view.payload)
@@ -110,7 +117,8 @@ def full_modal(card: MessageFacts) -> View:
 
 
 def _within_budget(blocks: list[Any]) -> list[Any]:
-    out, size = [], 0
+    out: list[Any] = []
+    size = 0
     for block in blocks:
         cost = len(json.dumps(block.to_dict(), ensure_ascii=False).encode())
         if len(out) >= MODAL_BLOCKS - 1 or size + cost > VIEW_BUDGET:

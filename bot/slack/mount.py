@@ -3,7 +3,7 @@ services, in bot.wiring)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -39,7 +39,7 @@ def mount_slack(app: FastAPI, svc: Services) -> None:
         app.state.on_shutdown.append(socket.stop)
 
 
-def _endpoint(bolt: App, pool: LazyPool, gate: SlackRequestGate):  # type: ignore[no-untyped-def]
+def _endpoint(bolt: App, pool: LazyPool, gate: SlackRequestGate) -> Callable[[Request], Awaitable[Response]]:
     def dispatch(bolt_request: BoltRequest) -> tuple[BoltResponse, list[Any]]:
         with pool.holding() as lazy:
             try:

@@ -46,12 +46,13 @@ class SlackNotifier:
     def update_proposal(self, facts: MessageFacts) -> None:
         """Re-render the message in place."""
         card, proposal = self._card(facts), facts.view
+        channel, ts = proposal.slack.channel, proposal.slack.ts
+        if not channel or not ts:
+            return  # not posted yet: the post renders the latest state
         text, blocks = proposal_message(card)
         try:
             with slack_call():
-                self.client.chat_update(
-                    channel=proposal.slack.channel, ts=proposal.slack.ts, text=text, blocks=blocks_json(blocks)
-                )
+                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks_json(blocks))
         except SlackFailure as exc:
             if exc.code not in LOST:
                 raise

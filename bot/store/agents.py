@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.store.db import table
 from bot.store.models import Agent
 
 
@@ -23,12 +23,12 @@ def insert(
     return agent
 
 
-_t = Agent.__table__.c
+_t = table(Agent).c
 # Every API call authenticates: a prebuilt Core statement skips the ORM's per-call work.
 _IDENTITY = sa_select(_t.name, _t.scopes, _t.revoked_at).where(_t.token_hash == bindparam("token_hash"))
 
 
-def by_token_hash(*, session: Session, token_hash: str) -> Row[Any] | None:
+def by_token_hash(*, session: Session, token_hash: str) -> Row[str, list[str], datetime | None] | None:
     """(name, scopes, revoked_at) of the agent owning this token hash, revoked or not."""
     return session.connection().execute(_IDENTITY, {"token_hash": token_hash}).first()
 
@@ -40,4 +40,4 @@ def by_name(*, session: Session, name: str) -> Agent | None:
 
 def all_agents(*, session: Session) -> Sequence[Agent]:
     """Every agent, oldest first."""
-    return session.exec(select(Agent).order_by(Agent.id)).all()
+    return session.exec(select(Agent).order_by(col(Agent.id))).all()

@@ -13,17 +13,16 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.errors import CountersignError
+from bot.store.db import table
 from bot.store.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 # Statements built once, parameters bound per call: appending happens in every transaction.
-_HEAD = (
-    select(AuditHead.__table__.c.seq, AuditHead.__table__.c.hash).where(AuditHead.__table__.c.id == 1).with_for_update()
-)
-_INSERT = insert(AuditEvent.__table__)
+_HEAD = select(table(AuditHead).c.seq, table(AuditHead).c.hash).where(table(AuditHead).c.id == 1).with_for_update()
+_INSERT = insert(table(AuditEvent))
 _ADVANCE = (
-    update(AuditHead.__table__)
-    .where(AuditHead.__table__.c.id == 1)
+    update(table(AuditHead))
+    .where(table(AuditHead).c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Executable, Table, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_OPTION = "countersign_read"
@@ -97,3 +97,14 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, PoolTimeout | OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def changed_rows(session: Session, stmt: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed (the conditional updates use it to tell who won a race)."""
+    result = session.execute(stmt)
+    return cast(CursorResult[Any], result).rowcount  # DML always answers with a CursorResult
+
+
+def table(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class, for the hot paths that skip the ORM."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]

@@ -9,6 +9,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.store.db import changed_rows
 from bot.store.models import DigestRun, Proposal
 
 
@@ -43,7 +44,7 @@ def claim(*, session: Session, period: str, workflow: str, owner: str, now: date
         )
         .values(claimed_by=owner, lease_until=now + lease)
     )
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def release(*, session: Session, period: str, workflow: str, owner: str) -> None:
@@ -64,7 +65,7 @@ def record_posted(
         .where(_key(period, workflow), col(DigestRun.claimed_by) == owner, col(DigestRun.state) == "claimed")
         .values(state="posted", channel=channel, ts=ts, posted_at=now, lease_until=None, data=data)
     )
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def record_chart(*, session: Session, period: str, workflow: str, now: datetime) -> bool:
@@ -74,7 +75,7 @@ def record_chart(*, session: Session, period: str, workflow: str, now: datetime)
         .where(_key(period, workflow), col(DigestRun.chart_posted_at).is_(None))
         .values(chart_posted_at=now)
     )
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def record_review(*, session: Session, period: str, workflow: str, user: str, now: datetime) -> bool:
@@ -84,7 +85,7 @@ def record_review(*, session: Session, period: str, workflow: str, user: str, no
         .where(_key(period, workflow), col(DigestRun.state) == "posted", col(DigestRun.reviewed_by).is_(None))
         .values(reviewed_by=user, reviewed_at=now)
     )
-    won = session.execute(stmt).rowcount == 1
+    won = changed_rows(session, stmt) == 1
     session.expire_all()
     return won
 

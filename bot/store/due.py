@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.enums import DueState
-from bot.store.db import is_postgres
+from bot.store.db import changed_rows, is_postgres, table
 from bot.store.models import DueWork
 
 
@@ -48,7 +48,7 @@ def enqueue(
     return True
 
 
-_INSERT = insert(DueWork.__table__)
+_INSERT = insert(table(DueWork))
 
 
 def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
@@ -114,7 +114,7 @@ def _owned(item_id: int, owner: str) -> Any:
 def renew(*, session: Session, item_id: int, owner: str, now: datetime, lease: timedelta) -> bool:
     """Extend `owner`'s lease from now; False if another replica took the item meanwhile (or it is finished)."""
     stmt = update(DueWork).where(_owned(item_id, owner)).values(lease_until=now + lease)
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: datetime | None = None) -> int:
@@ -132,13 +132,13 @@ def release(*, session: Session, item_ids: Sequence[int], owner: str, due_at: da
         )
         .values(**values)
     )
-    return session.execute(stmt).rowcount
+    return changed_rows(session, stmt)
 
 
 def complete(*, session: Session, item_id: int, owner: str, now: datetime) -> bool:
     """Mark done, only if `owner` still holds the lease (a replica whose lease lapsed must not double-report)."""
     stmt = update(DueWork).where(_owned(item_id, owner)).values(state=DueState.DONE, done_at=now, lease_until=None)
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def reschedule(*, session: Session, item_id: int, owner: str, due_at: datetime, error: str) -> bool:
@@ -148,7 +148,7 @@ def reschedule(*, session: Session, item_id: int, owner: str, due_at: datetime, 
         .where(_owned(item_id, owner))
         .values(due_at=due_at, lease_owner=None, lease_until=None, last_error=error[:4000])
     )
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def kill(*, session: Session, item_id: int, owner: str, now: datetime, error: str) -> bool:
@@ -158,7 +158,7 @@ def kill(*, session: Session, item_id: int, owner: str, now: datetime, error: st
         .where(_owned(item_id, owner))
         .values(state=DueState.DEAD, done_at=now, lease_until=None, last_error=error[:4000])
     )
-    return session.execute(stmt).rowcount == 1
+    return changed_rows(session, stmt) == 1
 
 
 def for_proposal(*, session: Session, proposal_id: str, kind: str | None = None) -> Sequence[DueWork]:

@@ -23,7 +23,9 @@ def _when(**kw: Any) -> Any:
 
 
 def _enum(enum: type[StrEnum], length: int, default: Any = ..., index: bool = False) -> Any:
-    column = Column(EnumText(enum, length), nullable=False, index=index, default=None if default is ... else default)
+    column: Column[Any] = Column(
+        EnumText(enum, length), nullable=False, index=index, default=None if default is ... else default
+    )
     return Field(default, sa_column=column)
 
 

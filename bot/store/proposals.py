@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.enums import ProposalStatus
+from bot.store.db import changed_rows, table
 from bot.store.models import Approval, Proposal
 
-_INSERT = insert(Proposal.__table__)  # built once: intake is the hot path, so skip the ORM's per-call work
+_INSERT = insert(table(Proposal))  # built once: intake is the hot path, so skip the ORM's per-call work
 
 
 def insert_row(*, session: Session, row: dict[str, Any]) -> None:
@@ -39,7 +40,7 @@ def get_locked(*, session: Session, proposal_id: str) -> Proposal | None:
     return session.exec(stmt.execution_options(populate_existing=True)).first()
 
 
-_c = Proposal.__table__.c
+_c = table(Proposal).c
 _BY_KEY = sa_select(_c.id).where(_c.agent == bindparam("agent"), _c.idempotency_key == bindparam("key"))
 _SAME_CONTENT = (
     sa_select(_c.id)
@@ -69,7 +70,7 @@ def transition(
         .where(col(Proposal.id) == proposal_id, getattr(Proposal, column).in_(list(before)))
         .values({column: after, **values})
     )
-    won = session.execute(stmt).rowcount == 1
+    won = changed_rows(session, stmt) == 1
     session.expire_all()  # later reads in this transaction must see the new row
     return won
 

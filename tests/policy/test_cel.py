@@ -240,7 +240,7 @@ _ISOLATED = textwrap.dedent(
     payload = {"order_id": "ORD-1", "amount": 5, "currency": "USD", "reason": "damaged", "deep": value}
     threading.stack_size(128 * 1024)  # musl's default; native code would overflow it on such a payload
     routes = []
-    thread = threading.Thread(target=lambda: routes.append(evaluate(wf, act, payload=payload).route))
+    thread = threading.Thread(target=lambda: routes.append(str(evaluate(wf, act, payload=payload).route)))
     thread.start()
     thread.join()
     print(routes, sys.getrecursionlimit() == limit, "celpy" in sys.modules)
