@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 
 from bot.clock import FakeClock
+from bot.fakes.ports import free_port
 from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow.context import Services
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
@@ -83,3 +85,18 @@ def svc(db_url: str, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver
     s = make_services(db_url, write_policies(tmp_path / "policies", webhook_url=receiver.url), clock=clock)
     yield s
     s.engine.dispose()
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A port that was just bound and closed, so connecting is refused."""
+    return free_port()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections (kernel backlog) but never says a word."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]

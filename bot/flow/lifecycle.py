@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from bot.enums import ProposalStatus, WorkKind
 from bot.errors import InvalidTransition, NotAuthorized, NotFound
-from bot.flow import effects
+from bot.flow import effects, lookup
 from bot.flow.authz import approval_policy, deciders, may_decide
 from bot.flow.change import Change, changing
 from bot.flow.context import Services
-from bot.flow.public import ProposalPublic, load_public
+from bot.flow.public import ProposalPublic
 from bot.store import due, proposals
-from bot.store.db import read_scope
 from bot.store.models import Proposal
 
 
@@ -20,7 +19,7 @@ def cancel(svc: Services, *, proposal_id: str, agent: str) -> ProposalPublic:
         if c.p.status != ProposalStatus.PENDING:
             raise InvalidTransition(f"cannot cancel: the {c.p.kind} is already {c.p.status}", status=c.p.status)
         c.decide(ProposalStatus.CANCELLED, actor=f"agent:{agent}", reason="withdrawn by the agent")
-    return _public(svc, proposal_id)
+    return lookup.get(svc, proposal_id)
 
 
 def expire(svc: Services, *, proposal_id: str) -> bool:
@@ -113,14 +112,6 @@ def _next_mention(svc: Services, p: Proposal, target: str | None, level: int | N
         return pol.escalate[p.escalation_level].mention, {"escalation_level": p.escalation_level + 1}
     owner = svc.policies.workflow(p.workflow).owner
     return owner, {"escalated_to": [*p.escalated_to, owner]}
-
-
-def _public(svc: Services, proposal_id: str) -> ProposalPublic:
-    with read_scope(svc.engine) as s:
-        view = load_public(s, proposal_id)
-    if view is None:
-        raise NotFound(f"no proposal {proposal_id}")
-    return view
 
 
 def _human(seconds: float) -> str:

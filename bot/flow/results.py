@@ -7,14 +7,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from bot.enums import ExecutionStatus, ProposalStatus, WorkKind
-from bot.errors import InvalidTransition, NotAuthorized, NotFound
-from bot.flow import effects
+from bot.errors import InvalidTransition, NotAuthorized
+from bot.flow import effects, lookup
 from bot.flow.authz import may_handle
 from bot.flow.change import Change, changing
 from bot.flow.context import Services
-from bot.flow.public import ProposalPublic, load_public
+from bot.flow.public import ProposalPublic
 from bot.store import due
-from bot.store.db import read_scope
 
 
 def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any, error: str | None) -> ProposalPublic:
@@ -42,11 +41,7 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
         effects.queue_update(c.s, fresh, c.now)
         effects.queue_note(c.s, fresh, "reported", c.now, ok=ok, error=fresh.execution_error)
         c.record(f"agent:{agent}", "execution", before=ExecutionStatus.SKIPPED, after=after, reason=failure)
-    with read_scope(svc.engine) as s:
-        out = load_public(s, proposal_id)
-    if out is None:
-        raise NotFound(f"no proposal {proposal_id}")
-    return out
+    return lookup.get(svc, proposal_id)
 
 
 def retry(svc: Services, *, proposal_id: str, user: str) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from bot.fakes.crm import FakeCrm
-from bot.fakes.ports import free_port
 from bot.fakes.smtp import Certificates
 from bot.fakes.webhook_receiver import WebhookReceiver
 from tests.fakes.certificates import make_certificates
@@ -30,18 +28,3 @@ def crm() -> Iterator[FakeCrm]:
 @pytest.fixture(scope="session")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
     return make_certificates(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def refused_port() -> int:
-    """A port that was just bound and closed, so connecting is refused."""
-    return free_port()
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections (kernel backlog) but never says a word."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield sock.getsockname()[1]

@@ -5,8 +5,6 @@ and a fixed reason, never what the target said or how the socket failed."""
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +15,6 @@ from structlog.testing import capture_logs
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
-from bot.fakes.ports import free_port
 from bot.fakes.webhook_receiver import Reply, WebhookReceiver
 from bot.flow import decide, intake
 from bot.flow.agents import authenticate, hash_token
@@ -29,21 +26,6 @@ from bot.targets import TargetRefused, TargetRules
 from connectors.base import ConnectorContext, ConnectorError
 from connectors.webhook import WebhookConnector
 from tests.factories import WEBHOOK_SECRET, add_agent, make_services, proposal, sweep, write_policies
-
-
-@pytest.fixture
-def refused_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """Accepts connections (kernel backlog) and never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield sock.getsockname()[1]
-
 
 BLOCKED = [
     "127.0.0.1",
