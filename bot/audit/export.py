@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -37,12 +37,10 @@ MEDIA_TYPES = {Format.jsonl: "application/x-ndjson", Format.csv: "text/csv", For
 def parse_when(value: str, *, name: str) -> datetime:
     """A date (midnight UTC) or an ISO 8601 date and time (UTC when no offset is given)."""
     try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
+        when = datetime.fromisoformat(value)  # a plain date reads as its midnight
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"{name} {value!r} is not a date such as 2026-11-01 or 2026-11-01T09:30:00+01:00") from None
-    if len(value) <= 10:  # a plain date
-        when = datetime.combine(date.fromisoformat(value), datetime.min.time())
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def record(ev: AuditEvent) -> dict[str, Any]:
