@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import __version__
-from bot.api import health, problems, proposals, receipts
+from bot.api import audit, health, problems, proposals, receipts
 from bot.api.read_deadline import ReadDeadline
 from bot.config import Settings, load_settings
 from bot.flow.context import Services
@@ -70,6 +70,7 @@ def create_app(
     app.include_router(proposals.router)
     app.include_router(health.router)
     app.include_router(receipts.router)
+    app.include_router(audit.router)
     if settings.slack_enabled:
         from bot.slack.mount import mount_slack
 

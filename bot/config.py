@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import ConfigError
 from bot.targets import TargetRules
 
+ADMIN_TOKEN_MIN = 32
 PLACEHOLDERS = {"changeme", "change-me", "xoxb-your-token", "your-signing-secret", "todo"}
 
 
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     )
     # A PEM file holding the receipt signing key (created on first start if missing); unset: kept in the database.
     signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
+    # The bearer token for admin endpoints (audit export); unset: those endpoints are off.
+    admin_token: str | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_ADMIN_TOKEN", "admin_token"))
 
     @field_validator("timezone")
     @classmethod
@@ -74,6 +77,16 @@ class Settings(BaseSettings):
     @classmethod
     def _allowed_targets(cls, value: str) -> str:
         TargetRules.parse(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: str | None) -> str | None:
+        if value is not None and len(value.strip()) < ADMIN_TOKEN_MIN:
+            raise ValueError(
+                f"must be at least {ADMIN_TOKEN_MIN} characters (for example: python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(32))')"
+            )
         return value
 
     @field_validator("log_format")
@@ -126,6 +139,7 @@ ENV_NAMES = {
     "allowed_targets": "COUNTERSIGN_ALLOWED_TARGETS",
     "read_timeout_seconds": "COUNTERSIGN_READ_TIMEOUT",
     "signing_key": "COUNTERSIGN_SIGNING_KEY",
+    "admin_token": "COUNTERSIGN_ADMIN_TOKEN",
 }
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.sandbox import EXAMPLE_POLICIES
 from tests.sandbox.conftest import ROOT
 
-SOURCES = ["bot", "connectors", "countersign", "policies", "pyproject.toml", "README.md"]
+SOURCES = ["bot", "connectors", "clients/python", "policies", "pyproject.toml", "README.md"]
 
 
 def _files(directory: Path) -> dict[str, bytes]:

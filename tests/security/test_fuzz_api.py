@@ -28,6 +28,7 @@ from bot.flow.agents import AgentIdentity
 from bot.flow.requests import ProposalRequest
 from tests.factories import add_agent, make_services, proposal, write_policies
 
+ADMIN_TOKEN = "fuzz-admin-token-" + "x" * 32
 EXAMPLES = int(os.environ.get("COUNTERSIGN_FUZZ_EXAMPLES") or 60)
 SENT = [0]  # requests sent by this module's tests, printed when the module is done (run with -s to see it)
 
@@ -38,6 +39,7 @@ class Target:
 
     app: Any
     token: str
+    admin_token: str
     ids: list[str]
     rng: random.Random = field(default_factory=lambda: random.Random(20261125))
     sent: int = 0
@@ -45,7 +47,7 @@ class Target:
 
 @pytest.fixture
 def target(db_url: str, tmp_path: Path) -> Iterator[Target]:
-    svc = make_services(db_url, write_policies(tmp_path / "policies"))
+    svc = make_services(db_url, write_policies(tmp_path / "policies"), admin_token=ADMIN_TOKEN)
     token = add_agent(svc, "fuzzer", ("payouts",))
     agent = AgentIdentity("fuzzer", ("payouts",))
 
@@ -57,7 +59,7 @@ def target(db_url: str, tmp_path: Path) -> Iterator[Target]:
     decide.approve(svc, proposal_id=note, user="U0ALICE")  # approved, waiting for the agent's result
     rejected = submit()
     decide.reject(svc, proposal_id=rejected, user="U0ALICE", reason="no")
-    yield Target(create_app(services=svc, run_scheduler=False), token, [pending, auto, note, rejected])
+    yield Target(create_app(services=svc, run_scheduler=False), token, ADMIN_TOKEN, [pending, auto, note, rejected])
     svc.engine.dispose()
 
 
@@ -72,7 +74,8 @@ def _aim(case: Any, target: Target) -> None:
     the rest keep what was generated (no token, a bad one, unknown ids)."""
     rng = target.rng
     if rng.random() < 0.85:
-        case.headers = {**(case.headers or {}), "authorization": f"Bearer {target.token}"}
+        token = target.admin_token if case.path.startswith("/api/v1/audit") else target.token
+        case.headers = {**(case.headers or {}), "authorization": f"Bearer {token}"}
     if case.path_parameters and "proposal_id" in case.path_parameters and rng.random() < 0.6:
         case.path_parameters["proposal_id"] = rng.choice(target.ids)
     if isinstance(case.body, dict) and rng.random() < 0.7:
@@ -98,6 +101,7 @@ OPERATIONS = [
     ("POST", "/api/v1/proposals/{proposal_id}/cancel"),
     ("POST", "/api/v1/proposals/{proposal_id}/result"),
     ("GET", "/api/v1/receipts/key"),
+    ("GET", "/api/v1/audit/export"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),

@@ -20,10 +20,12 @@ DEFAULT_POLL = 30.0
 
 
 def _user_agent() -> str:
-    try:
-        return f"countersign-python/{version('countersign')}"
-    except PackageNotFoundError:
-        return "countersign-python"
+    for dist in ("countersign-client", "countersign"):  # alone, or inside the server's distribution
+        try:
+            return f"countersign-python/{version(dist)}"
+        except PackageNotFoundError:
+            continue
+    return "countersign-python"
 
 
 def _body(**fields: Any) -> dict[str, Any]:
