@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, base: Path) -> str:
+    """The dotted name of `path`, relative to the folder its top-level package sits in."""
+    parts = list(path.relative_to(base).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -52,7 +53,12 @@ def top_level_imports(tree: ast.Module, here: str, is_package: bool) -> list[str
 
 
 def graph(packages: list[str]) -> dict[str, set[str]]:
-    files = {module_name(p): p for pkg in packages for p in (ROOT / pkg).rglob("*.py") if "versions" not in p.parts}
+    files = {
+        module_name(p, (ROOT / pkg).parent): p
+        for pkg in packages
+        for p in (ROOT / pkg).rglob("*.py")
+        if "versions" not in p.parts
+    }
     edges: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
         tree = ast.parse(path.read_text(), filename=str(path))
@@ -99,7 +105,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    packages = argv or ["bot", "connectors", "countersign"]
+    packages = argv or ["bot", "connectors", "clients/python/countersign"]
     edges = graph(packages)
     found = cycles(edges)
     for component in found:
