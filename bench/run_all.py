@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import backlog, click, digest, intake, memory
+from bench import backlog, click, digest, intake, memory, waits
 from bench.harness import ROOT, load_average, machine, markdown_table
 
 PG_URL = os.environ.get("COUNTERSIGN_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -37,6 +37,7 @@ STEPS: list[Step] = [
         lambda wd: intake.run(2000, 16, PG_URL, wd, 3),
     ),
     ("click", f"{PY} bench.click --clicks 500 --rate 20 --concurrency 4", lambda wd: click.run(500, 20.0, 4, wd)),
+    ("waits", f"{PY} bench.waits --waiters 2000", lambda wd: waits.run(2000, 400, 20.0, 1000, wd)),
     ("backlog", f"{PY} bench.backlog --quick", lambda wd: backlog.run(2500, 50, wd)),
     ("digest", f"{PY} bench.digest", lambda wd: digest.run(1_000_000, "2026-09")),
     ("memory", f"{PY} bench.memory", lambda wd: memory.run(wd)),

@@ -54,6 +54,7 @@ def create_app(
             for hook in reversed(app.state.on_shutdown):
                 await run_in_threadpool(hook)
             runner.shutdown()
+            svc.decisions.close()
             svc.engine.dispose()
 
     app = FastAPI(

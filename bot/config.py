@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     read_timeout_seconds: float = Field(
         10.0, gt=0, validation_alias=AliasChoices("COUNTERSIGN_READ_TIMEOUT", "read_timeout_seconds")
     )
+    # Long-polls (GET /proposals/{id}/wait) one agent may hold open at once in each process; beyond: 429.
+    max_waits_per_agent: int = Field(
+        100, gt=0, validation_alias=AliasChoices("COUNTERSIGN_MAX_WAITS_PER_AGENT", "max_waits_per_agent")
+    )
     # A PEM file holding the receipt signing key (created on first start if missing); unset: kept in the database.
     signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
     # The bearer token for admin endpoints (audit export); unset: those endpoints are off.
@@ -140,6 +144,7 @@ ENV_NAMES = {
     "read_timeout_seconds": "COUNTERSIGN_READ_TIMEOUT",
     "signing_key": "COUNTERSIGN_SIGNING_KEY",
     "admin_token": "COUNTERSIGN_ADMIN_TOKEN",
+    "max_waits_per_agent": "COUNTERSIGN_MAX_WAITS_PER_AGENT",
 }
 
 

@@ -48,3 +48,13 @@ class InvalidTransition(Conflict):
 
 class StaleView(Conflict):
     """The clicker saw an older version of the proposal than the one stored."""
+
+
+class TooManyRequests(CountersignError):
+    """The caller holds too much of something at once; it may retry after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
+        super().__init__(message, **details)
+        self.retry_after = retry_after

@@ -15,10 +15,13 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 
+import httpcore
 import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -150,10 +153,75 @@ class PinnedTransport(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every read and write waits at most until the call's deadline (httpx's own timeouts are per
+    operation: a target answering one byte every few seconds would never trip them)."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self.inner, self.deadline = inner, deadline
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise error("the call's total deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        tls = self.inner.start_tls(ssl_context, server_hostname, self._left(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(tls, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Connects like httpcore's own backend, with streams bounded by one deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        self.inner, self.deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ConnectTimeout("the call's total deadline passed")
+        stream = self.inner.connect_tcp(
+            host, port, left if timeout is None else min(timeout, left), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+        raise httpcore.ConnectError("unix sockets are not targets")
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
 def client(rules: TargetRules, *, timeout: float) -> httpx.Client:
     """A client for one outbound call: pinned and checked, redirects not followed (a 3xx is a failed delivery),
-    proxy variables ignored (a proxy would resolve the name itself, after the check)."""
-    return httpx.Client(transport=PinnedTransport(rules), timeout=timeout, follow_redirects=False)
+    proxy variables ignored (a proxy would resolve the name itself, after the check). The whole call (connect,
+    request, response headers and body) must end within `timeout` seconds of the client being built."""
+    transport = PinnedTransport(rules)
+    # httpx builds its connection pool with httpcore's default backend; this one enforces the total deadline.
+    transport._pool._network_backend = _DeadlineBackend(time.monotonic() + timeout)
+    return httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
 
 
 def status_phrase(code: int) -> str:

@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.flow.context import ConnectorHub, Services, Wakeup
+from bot.flow.decisions import Decisions
 from bot.flow.ports import DigestPublisher, Directory, EmptyDirectory, Notifier
 from bot.policy import PolicyFileError, PolicySet, load_policies
 from bot.scheduler.sweep import instance_name
@@ -55,12 +56,14 @@ def build_services(
         publisher = publisher or SlackDigestPublisher(client)
         directory = directory or SlackDirectory(client)
         context = replace(context, slack_client=client)
+    engine = make_engine(settings.database_url)
     return Services(
         settings=settings,
-        engine=make_engine(settings.database_url),
+        engine=engine,
         policies=policies,
         clock=clock or SystemClock(),
         connectors=ConnectorHub(policies, context),
+        decisions=Decisions(engine, max_waits_per_agent=settings.max_waits_per_agent),
         notifier=notifier,
         publisher=publisher,
         directory=directory or EmptyDirectory(),

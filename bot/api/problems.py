@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.errors import CountersignError
+from bot.errors import CountersignError, TooManyRequests
 from bot.store.db import is_unavailable
 from bot.words import plural
 
@@ -38,6 +38,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (413, "Body too large"),
         (415, "Body is not JSON"),
         (422, "Invalid request shape"),
+        (429, "Too many long-polls open for this agent; retry after the Retry-After header"),
         (503, "Database unavailable; retry after the Retry-After header"),
     ]
 }
@@ -61,7 +62,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CountersignError)
     async def domain_error(_: Request, exc: CountersignError) -> JSONResponse:
         details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | float | list | tuple)}
-        return JSONResponse(_body(type(exc).__name__, exc.message, **details), status_code=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return JSONResponse(
+            _body(type(exc).__name__, exc.message, **details), status_code=exc.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_shape(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Annotated
 
@@ -24,7 +25,6 @@ from bot.store import proposals
 from bot.store.db import read_scope
 
 router = APIRouter(prefix="/api/v1", tags=["proposals"], responses=ERROR_RESPONSES, route_class=AuthFirstRoute)
-WAIT_POLL_SECONDS = 0.25
 
 
 def _created(request: Request, view: ProposalPublic, created: bool) -> Response:
@@ -78,13 +78,25 @@ async def get_proposal(proposal_id: str, svc: ServicesDep, agent: AgentDep) -> P
 async def wait_for_decision(
     proposal_id: str, svc: ServicesDep, agent: AgentDep, timeout: Annotated[float, Query(ge=0, le=120)] = 30
 ) -> ProposalPublic:
-    """Long-poll until the proposal has a final decision or `timeout` seconds pass; returns the current state."""
+    """Long-poll until the proposal has a final decision or `timeout` seconds pass; returns the current state.
+
+    The wait is woken by the decision (bot.flow.decisions), not by polling; 429 with Retry-After when the agent
+    already holds COUNTERSIGN_MAX_WAITS_PER_AGENT waits."""
     deadline = time.monotonic() + timeout
-    while True:
-        view = await run_in_threadpool(_own, svc, proposal_id, agent.name)
-        if view.status != ProposalStatus.PENDING or time.monotonic() >= deadline:
-            return view
-        await asyncio.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+    view = await run_in_threadpool(_own, svc, proposal_id, agent.name)
+    if view.status != ProposalStatus.PENDING or timeout == 0:
+        return view
+    async with svc.decisions.waiting(proposal_id, agent.name) as woken:
+        while True:
+            # Read after subscribing: a decision committed before the subscription is seen here, any later one
+            # sets `woken`.
+            view = await run_in_threadpool(_own, svc, proposal_id, agent.name)
+            remaining = deadline - time.monotonic()
+            if view.status != ProposalStatus.PENDING or remaining <= 0:
+                return view
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), remaining)
+            woken.clear()
 
 
 @router.post("/proposals/{proposal_id}/cancel", response_model=ProposalPublic)

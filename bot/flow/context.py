@@ -41,6 +41,7 @@ class ConnectorHub:
 
 
 if TYPE_CHECKING:  # the receipts package imports the store; Services only holds its key
+    from bot.flow.decisions import Decisions
     from bot.receipts.keys import ServiceKey
 
 
@@ -89,6 +90,7 @@ class Services:
     policies: PolicySet
     clock: Clock
     connectors: ConnectorHub
+    decisions: Decisions  # wakes long-polls when a proposal is decided (here and, on PostgreSQL, in every replica)
     notifier: Notifier | None = None  # None when Slack is not configured: messages wait in the outbox
     publisher: DigestPublisher | None = None  # posts the monthly digest (Slack); None when Slack is not configured
     directory: Directory = field(default_factory=lambda: cast(Directory, EmptyDirectory()))

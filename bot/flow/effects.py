@@ -80,8 +80,10 @@ def start_execution(s: Session, svc: Services, p: Proposal, now: datetime) -> No
 
 
 def after_decision(s: Session, svc: Services, p: Proposal, now: datetime) -> None:
-    """Everything a final decision sets in motion: its signed receipt, message update, execution, agent callback."""
+    """Everything a final decision sets in motion: its signed receipt, message update, execution, agent callback,
+    and (on commit) the agent's long-polls waking up."""
     receipts.issue(s, svc, p)
+    svc.decisions.announce(s, p.id)
     queue_update(s, p, now)
     if p.status == ProposalStatus.APPROVED:
         start_execution(s, svc, p, now)

@@ -105,6 +105,7 @@ class SchedulerRunner:
         """Stop taking new work and wait for the running sweep to finish."""
         self.svc.wakeup.unsubscribe(self.kick)
         if self.scheduler.running:
-            self.sweeper.stop()  # a long sweep returns after its current item
+            self.sweeper.stop()  # a long sweep returns after its current item, giving back what it had not started
             self.scheduler.shutdown(wait=True)
+            self.sweeper.close()  # calls in flight end within their own deadlines
             log.info("scheduler stopped")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 import structlog
+from sqlmodel import Session, col, select
 
 from bot.enums import WorkKind
 from bot.errors import InvalidTransition
@@ -28,9 +29,10 @@ from bot.scheduler.pacing import (
     Pacer,
     Waiting,
 )
+from bot.scheduler.pools import PER_WORKFLOW, POOLED_KINDS, WorkPools
 from bot.store import due
 from bot.store.db import is_postgres, read_scope, session_scope
-from bot.store.models import DueWork
+from bot.store.models import DueWork, Proposal
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[Services, DueWork], object]
@@ -76,6 +78,14 @@ HANDLERS: Mapping[str, Handler] = {
 }
 
 
+def _workflows(s: Session, proposal_ids: list[str]) -> dict[str, str]:
+    """proposal id -> workflow, for the per-workflow share of a pool."""
+    if not proposal_ids:
+        return {}
+    rows = s.exec(select(Proposal.id, Proposal.workflow).where(col(Proposal.id).in_(proposal_ids))).all()
+    return {str(pid): str(wf) for pid, wf in rows}
+
+
 def instance_name() -> str:
     """host:pid, so leases and logs say which replica holds what."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -100,15 +110,28 @@ class Sweeper:
         self.pacer = Pacer()  # kept across runs: a throttled channel stays paced between sweeps
         self._postgres = is_postgres(svc.engine)
         self._stopping = threading.Event()
+        self.pools = WorkPools()
+        self._done_in_pools = 0
+        self._next_dispatch = 0.0
+        self._next_renewal = 0.0
 
     def run_once(self) -> int:
-        """Claim and run due items until none is left (or the budget is spent); returns how many were run.
+        """Claim and run due items until none is left and none is running (or the budget is spent); returns how
+        many were run.
 
-        Items run one at a time in claim order, except Slack messages to a channel Slack has rate-limited: those
-        wait in memory for their turn (bot.scheduler.pacing) while the items behind them go ahead."""
+        Slack messages run here one at a time in claim order, except those to a channel Slack has rate-limited:
+        they wait in memory for their turn (bot.scheduler.pacing) while the items behind them go ahead. Other work
+        runs in its own bounded pool (bot.scheduler.pools) meanwhile, so slow targets never hold up the rest."""
         done, deadline, next_claim = 0, time.monotonic() + self.budget, 0.0
+        self._done_in_pools, self._next_dispatch = 0, 0.0
         waiting = Waiting()
         while not self._stopping.is_set():
+            if self.pools.finished.is_set():  # a pooled item ended: it may have queued more work (a Slack note)
+                self.pools.finished.clear()
+                next_claim, self._next_dispatch = 0.0, 0.0
+            self._renew_running()
+            if time.monotonic() < deadline:
+                self._dispatch()
             held, ready_at = waiting.take(self.pacer)
             if held is None:
                 now = time.monotonic()
@@ -116,9 +139,9 @@ class Sweeper:
                     if self._claim(waiting):
                         continue
                     next_claim = now + RECLAIM_SECONDS  # nothing due: while items wait, look again a bit later
-                if not len(waiting):
+                if not len(waiting) and not self.pools.in_flight() and not self.pools.finished.is_set():
                     break
-                self._stopping.wait(min(RECLAIM_SECONDS, max(0.0, ready_at - time.monotonic())))
+                self.pools.finished.wait(min(RECLAIM_SECONDS, max(0.0, ready_at - time.monotonic())))
                 continue
             if not self._still_ours(held.item, held.claimed_at):
                 continue
@@ -132,7 +155,67 @@ class Sweeper:
                 continue
             done += 1
         self._release(waiting)
-        return done
+        return done + self._done_in_pools
+
+    def close(self) -> None:
+        """Stop and wait for the items running in the pools (at shutdown; each call has its own deadline)."""
+        self.stop()
+        self.pools.shutdown()
+
+    def _dispatch(self) -> None:
+        """Claim, for each pool, as many due items as it has free slots and start them (at most every
+        RECLAIM_SECONDS while nothing new is due, at once when a slot frees up)."""
+        now = time.monotonic()
+        if now < self._next_dispatch:
+            return
+        claimed_any = False
+        for pool in self.pools.pools:
+            free = self.pools.free(pool)
+            if free <= 0:
+                continue
+            with session_scope(self.svc.engine) as s:
+                items = due.claim(
+                    session=s,
+                    owner=self.owner,
+                    now=self.svc.clock.now(),
+                    lease=self.lease,
+                    limit=free,
+                    only_kinds=pool.kinds,
+                    skip_proposals=self.pools.busy_proposals(),
+                    skip_workflows=self.pools.full_workflows(pool),
+                )
+                workflows = _workflows(s, [i.proposal_id for i in items if i.proposal_id])
+            seen: set[str] = set()
+            for item in items:
+                workflow = workflows.get(item.proposal_id or "")
+                # one item per proposal at a time, and at most PER_WORKFLOW slots per workflow: the rest goes back
+                if (item.proposal_id and item.proposal_id in seen) or self.pools.for_workflow(
+                    pool, workflow
+                ) >= PER_WORKFLOW:
+                    self._release([Held(item, self.svc.clock.now(), None)])
+                    continue
+                seen.add(item.proposal_id or "")
+                self.pools.submit(pool, item, workflow, self._run_pooled)
+                claimed_any = True
+        self._next_dispatch = now if claimed_any else now + RECLAIM_SECONDS
+
+    def _run_pooled(self, item: DueWork) -> None:
+        self._run(item)
+        self._done_in_pools += 1  # a plain int += under the GIL: only read once run_once is over
+
+    def _renew_running(self) -> None:
+        """Keep the leases of long calls in the pools (a replica must not take over a call still running)."""
+        now = time.monotonic()
+        if now < self._next_renewal:
+            return
+        self._next_renewal = now + self.lease.total_seconds() / 3
+        running = self.pools.running()
+        if running:
+            with session_scope(self.svc.engine) as s:
+                for item in running:
+                    due.renew(
+                        session=s, item_id=_id(item), owner=self.owner, now=self.svc.clock.now(), lease=self.lease
+                    )
 
     def stop(self) -> None:
         """Make a running sweep return after its current item (shutdown); waiting items are released."""
@@ -143,7 +226,7 @@ class Sweeper:
         claimed_at = self.svc.clock.now()
         if not self._postgres:  # SQLite has one writer: look first, so an idle sweep never queues for the lock
             with read_scope(self.svc.engine) as s:
-                if not due.any_due(session=s, now=claimed_at, skip_kinds=self._unrunnable()):
+                if not due.any_due(session=s, now=claimed_at, skip_kinds=(*self._unrunnable(), *POOLED_KINDS)):
                     return False
         with session_scope(self.svc.engine) as s:
             items = due.claim(
@@ -152,7 +235,7 @@ class Sweeper:
                 now=claimed_at,
                 lease=self.lease,
                 limit=self.batch,
-                skip_kinds=self._unrunnable(),
+                skip_kinds=(*self._unrunnable(), *POOLED_KINDS),
             )
         if not items:
             return False

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.enums import DueState
 from bot.store.db import changed_rows, is_postgres, table
-from bot.store.models import DueWork
+from bot.store.models import DueWork, Proposal
 
 
 def enqueue(
@@ -74,13 +74,28 @@ def enqueue_new(*, session: Session, rows: list[dict[str, Any]]) -> None:
         )
 
 
-def _ready(now: datetime, skip_kinds: Sequence[str]) -> Any:
+def _ready(
+    now: datetime,
+    skip_kinds: Sequence[str],
+    only_kinds: Sequence[str] = (),
+    skip_proposals: Sequence[str] = (),
+    skip_workflows: Sequence[str] = (),
+) -> Any:
     ready = select(DueWork.id).where(
         DueWork.state == DueState.PENDING,
         DueWork.due_at <= now,
         or_(col(DueWork.lease_until).is_(None), col(DueWork.lease_until) < now),
     )
-    return ready.where(col(DueWork.kind).not_in(list(skip_kinds))) if skip_kinds else ready
+    if skip_kinds:
+        ready = ready.where(col(DueWork.kind).not_in(list(skip_kinds)))
+    if only_kinds:
+        ready = ready.where(col(DueWork.kind).in_(list(only_kinds)))
+    if skip_proposals:
+        ready = ready.where(col(DueWork.proposal_id).not_in(list(skip_proposals)))
+    if skip_workflows:
+        of_workflows = select(Proposal.id).where(col(Proposal.workflow).in_(list(skip_workflows)))
+        ready = ready.where(col(DueWork.proposal_id).not_in(of_workflows))
+    return ready
 
 
 def any_due(*, session: Session, now: datetime, skip_kinds: Sequence[str] = ()) -> bool:
@@ -89,10 +104,23 @@ def any_due(*, session: Session, now: datetime, skip_kinds: Sequence[str] = ()) 
 
 
 def claim(
-    *, session: Session, owner: str, now: datetime, lease: timedelta, limit: int, skip_kinds: Sequence[str] = ()
+    *,
+    session: Session,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    skip_kinds: Sequence[str] = (),
+    only_kinds: Sequence[str] = (),
+    skip_proposals: Sequence[str] = (),
+    skip_workflows: Sequence[str] = (),
 ) -> Sequence[DueWork]:
-    """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds."""
-    ready = _ready(now, skip_kinds).order_by(col(DueWork.due_at), col(DueWork.id)).limit(limit)
+    """Lease up to `limit` due items to `owner`; replicas never get the same item while a lease holds.
+
+    `only_kinds` narrows the claim to some kinds; `skip_proposals` and `skip_workflows` leave out the work of
+    proposals (and workflows) that already have as much running as they may."""
+    ready = _ready(now, skip_kinds, only_kinds, skip_proposals, skip_workflows)
+    ready = ready.order_by(col(DueWork.due_at), col(DueWork.id)).limit(limit)
     if is_postgres(session):
         ready = ready.with_for_update(skip_locked=True)
     ids = list(session.exec(ready).all())
