@@ -28,6 +28,8 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
         if p is None or p.agent != agent:
             raise NotFound(f"no proposal {proposal_id} for agent {agent!r}")
+        if p.mode == "shadow":
+            raise InvalidTransition("no result expected: nothing runs in shadow mode", status=p.status)
         if (
             p.status not in {ProposalStatus.APPROVED, ProposalStatus.AUTO_APPROVED}
             or p.execution_status != ExecutionStatus.SKIPPED
@@ -161,6 +163,11 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
                 )
             if p.execution_status != ExecutionStatus.FAILED:
                 raise InvalidTransition(f"execution is {p.execution_status}, not failed", status=p.execution_status)
+            if given_up_by(p):
+                # Final is final: a Retry or Mark done from an older rendering of the message changes nothing.
+                raise InvalidTransition(
+                    f"{given_up_by(p)} gave up on this execution; that is final", status=p.execution_status
+                )
             yield s, p
     except NotAuthorized as refusal:
         state = seen[0]
@@ -175,3 +182,9 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
                 state=state,
             )
         raise
+
+
+def given_up_by(p: Proposal) -> str | None:
+    """Who closed this failed execution for good, if anyone."""
+    result = p.execution_result
+    return str(result["given_up_by"]) if isinstance(result, dict) and result.get("given_up_by") else None
