@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.policy.durations import Duration
 from bot.targets import TargetRules
 
 PLACEHOLDERS = {"changeme", "change-me", "xoxb-your-token", "your-signing-secret", "todo"}
@@ -50,6 +52,18 @@ class Settings(BaseSettings):
     )
     # A PEM file holding the receipt signing key (created on first start if missing); unset: kept in the database.
     signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
+
+    # The one Slack installation requests may come from: every interaction's team, enterprise and app id must
+    # match. Unset ones are learnt from auth.test on the first request.
+    slack_team_id: str | None = None
+    slack_enterprise_id: str | None = None
+    slack_app_id: str | None = None
+    # How long a user-group list Slack cannot refresh may still be used; after that, decisions through the group
+    # are refused (fail closed) until Slack answers again.
+    group_cache_max_stale: Duration = Field(
+        timedelta(hours=1),
+        validation_alias=AliasChoices("COUNTERSIGN_GROUP_CACHE_MAX_STALE", "group_cache_max_stale"),
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -125,6 +139,7 @@ ENV_NAMES = {
     "allowed_targets": "COUNTERSIGN_ALLOWED_TARGETS",
     "read_timeout_seconds": "COUNTERSIGN_READ_TIMEOUT",
     "signing_key": "COUNTERSIGN_SIGNING_KEY",
+    "group_cache_max_stale": "COUNTERSIGN_GROUP_CACHE_MAX_STALE",
 }
 
 
