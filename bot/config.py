@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.policy.durations import Duration
 from bot.targets import TargetRules
 
 ADMIN_TOKEN_MIN = 32
@@ -58,6 +60,18 @@ class Settings(BaseSettings):
     signing_key: Path | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_SIGNING_KEY", "signing_key"))
     # The bearer token for admin endpoints (audit export); unset: those endpoints are off.
     admin_token: str | None = Field(None, validation_alias=AliasChoices("COUNTERSIGN_ADMIN_TOKEN", "admin_token"))
+
+    # The one Slack installation requests may come from: every interaction's team, enterprise and app id must
+    # match. Unset ones are learnt from auth.test on the first request.
+    slack_team_id: str | None = None
+    slack_enterprise_id: str | None = None
+    slack_app_id: str | None = None
+    # How long a user-group list Slack cannot refresh may still be used; after that, decisions through the group
+    # are refused (fail closed) until Slack answers again.
+    group_cache_max_stale: Duration = Field(
+        timedelta(hours=1),
+        validation_alias=AliasChoices("COUNTERSIGN_GROUP_CACHE_MAX_STALE", "group_cache_max_stale"),
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -145,6 +159,7 @@ ENV_NAMES = {
     "signing_key": "COUNTERSIGN_SIGNING_KEY",
     "admin_token": "COUNTERSIGN_ADMIN_TOKEN",
     "max_waits_per_agent": "COUNTERSIGN_MAX_WAITS_PER_AGENT",
+    "group_cache_max_stale": "COUNTERSIGN_GROUP_CACHE_MAX_STALE",
 }
 
 

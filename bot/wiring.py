@@ -54,7 +54,7 @@ def build_services(
         # The notifier has its own client: the sweep paces chat.postMessage per channel instead of sleeping.
         notifier = notifier or SlackNotifier(make_client(settings, paced_posts=True))
         publisher = publisher or SlackDigestPublisher(client)
-        directory = directory or SlackDirectory(client)
+        directory = directory or SlackDirectory(client, max_stale=settings.group_cache_max_stale.total_seconds())
         context = replace(context, slack_client=client)
     engine = make_engine(settings.database_url)
     return Services(

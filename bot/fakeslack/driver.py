@@ -104,6 +104,21 @@ class SlackDriver:
         """block_actions from an element of a stored message (or the user's ephemeral message)."""
         with self.ws.lock:
             msg = self._seen_message(channel, ts, user)
+        return self.click_rendering(channel, msg, action_id, user, value=value, block_id=block_id)
+
+    def click_rendering(
+        self,
+        channel: str,
+        msg: Message | Ephemeral,
+        action_id: str,
+        user: str,
+        *,
+        value: Any = None,
+        block_id: str | None = None,
+    ) -> AppResponse:
+        """block_actions from a rendering of a message the user's client may still show (a copy kept by the test,
+        e.g. before the message was updated): Slack does not stop a click on a stale screen."""
+        with self.ws.lock:
             bid, el = find_element(msg.blocks, action_id, block_id=block_id, value=value)
             ch = self.ws.channel(channel)
             is_eph = isinstance(msg, Ephemeral)

@@ -91,7 +91,10 @@ def _store(
                         return _repeat(s, existing, request_hash), False
                 row = _new_row(svc, agent, body, wf, approval, decision, problems, kind, request_hash)
                 row["duplicate_of"] = proposals.latest_same_content(
-                    session=s, content_hash=row["content_hash"], since=row["created_at"] - DUPLICATE_WINDOW
+                    session=s,
+                    content_hash=row["content_hash"],
+                    agent=agent.name,
+                    since=row["created_at"] - DUPLICATE_WINDOW,
                 )
                 proposals.insert_row(session=s, row=row)
                 receipt = receipts.issue(s, svc, _as_stored(row)) if row["status"] in FINAL_DECISIONS else None

@@ -74,3 +74,12 @@ def waiting_for(svc: Services, *, user: str, limit: int = 200) -> list[ProposalP
         rows = [p for p in proposals.pending(session=s, limit=limit) if may_decide(svc, p, user)]
         views = [load_public(s, p.id) for p in rows]
     return [v for v in views if v is not None and user not in {a.user for a in v.approvals}]
+
+
+def card_version(svc: Services, proposal_id: str) -> int:
+    """The payload version the proposal's Slack message last showed (0 before it was ever shown)."""
+    with read_scope(svc.engine) as s:
+        p = proposals.get(session=s, proposal_id=proposal_id)
+        if p is None:
+            raise NotFound(f"no proposal {proposal_id}")
+        return p.card_version or 0

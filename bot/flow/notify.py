@@ -36,7 +36,12 @@ def post(svc: Services, *, proposal_id: str, attempt: int) -> None:
         proposals.set_fields(
             session=s,
             proposal_id=proposal_id,
-            values={"slack_channel": ref.channel, "slack_ts": ref.ts, "slack_permalink": ref.permalink},
+            values={
+                "slack_channel": ref.channel,
+                "slack_ts": ref.ts,
+                "slack_permalink": ref.permalink,
+                **_shown(svc, before),
+            },
         )
         after = load_public(s, proposal_id)
         if after is not None and _rendered_state(after) != _rendered_state(before):
@@ -60,6 +65,13 @@ def update(svc: Services, *, proposal_id: str, attempt: int) -> None:
         return
     facts = lookup.message_facts(svc, view)
     _call(lambda: notifier.update_proposal(facts), attempt, in_doubt_wait=LATE_ARRIVAL)
+    with session_scope(svc.engine) as s:
+        proposals.set_fields(session=s, proposal_id=proposal_id, values=_shown(svc, view))
+
+
+def _shown(svc: Services, view: Any) -> dict[str, Any]:
+    """What the card now shows: the version of the rendering just sent (not the current one, which may be newer)."""
+    return {"card_version": view.version, "card_shown_at": svc.clock.now()}
 
 
 def note(svc: Services, *, proposal_id: str, data: dict[str, Any], attempt: int) -> None:

@@ -14,6 +14,7 @@ from bot.flow.change import Change, changing
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic
 from bot.store import due
+from bot.store.models import Proposal
 
 
 def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any, error: str | None) -> ProposalPublic:
@@ -21,6 +22,8 @@ def report(svc: Services, *, proposal_id: str, agent: str, ok: bool, result: Any
     after = ExecutionStatus.SUCCEEDED if ok else ExecutionStatus.FAILED
     with changing(svc, proposal_id, agent=agent) as c:
         p = c.p
+        if p.mode == "shadow":
+            raise InvalidTransition("no result expected: nothing runs in shadow mode", status=p.status)
         if (
             p.status not in {ProposalStatus.APPROVED, ProposalStatus.AUTO_APPROVED}
             or p.execution_status != ExecutionStatus.SKIPPED
@@ -93,4 +96,13 @@ def _handling(svc: Services, proposal_id: str, user: str, attempt: str) -> Itera
             c.refuse(refusal, actor=user, attempt=attempt, state=state)
         if state != ExecutionStatus.FAILED:
             raise InvalidTransition(f"execution is {state}, not failed", status=state)
+        if given_up_by(c.p):
+            # Final is final: a Retry or Mark done from an older rendering of the message changes nothing.
+            raise InvalidTransition(f"{given_up_by(c.p)} gave up on this execution; that is final", status=state)
         yield c
+
+
+def given_up_by(p: Proposal) -> str | None:
+    """Who closed this failed execution for good, if anyone."""
+    result = p.execution_result
+    return str(result["given_up_by"]) if isinstance(result, dict) and result.get("given_up_by") else None

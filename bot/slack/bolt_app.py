@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.flow.context import Services
 from bot.slack.client import SlackFailure, slack_call
 from bot.slack.errors import error_handler
+from bot.slack.installation import LEARNT_APP_ID, installation_gate
 from bot.slack.listeners import register_all
 from bot.slack.redelivery import once_per_event
 
@@ -109,7 +110,9 @@ def bot_identity(client: WebClient) -> Callable[..., AuthorizeResult]:
         except SlackFailure as exc:
             log.warning("auth.test failed; handling the request with the bot token alone", error=exc.code)
             return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=client.token)
-        known.append(AuthorizeResult.from_auth_test_response(auth_test_response=answer, bot_token=client.token))
+        result = AuthorizeResult.from_auth_test_response(auth_test_response=answer, bot_token=client.token)
+        result[LEARNT_APP_ID] = answer.get("app_id") or ""  # marks ids learnt from auth.test (installation gate)
+        known.append(result)
         return known[0]
 
     return authorize
@@ -129,6 +132,7 @@ def build_bolt_app(client: WebClient, svc: Services, pool: LazyPool | None = Non
         listener_executor=pool or LazyPool(),
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    app.middleware(installation_gate(svc.settings))  # before anything else reads the body
     app.middleware(once_per_event(svc))  # redeliveries are handled unless their event_id already was
     app.error(error_handler(svc))
     register_all(app, svc)

@@ -25,6 +25,16 @@ def lookup(payload: Any, path: str) -> Any:
     return value
 
 
+def value_at(payload: Any, keys: tuple[str, ...]) -> Any:
+    """The value under these keys, each taken as it is (dots and all), or _ABSENT."""
+    value = payload
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return _ABSENT
+        value = value[key]
+    return value
+
+
 def present(value: Any) -> bool:
     """False for what lookup() returns when a path does not exist."""
     return value is not _ABSENT

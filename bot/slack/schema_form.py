@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.fields import lookup, present
+from bot.slack.fields import present, value_at
 from bot.slack.form_inputs import convert, element_for, scalar_kind
 from bot.slack.ids import Id
 
@@ -17,26 +18,38 @@ ERROR_MAX = 300
 
 @dataclass(frozen=True)
 class FormField:
-    """One editable leaf of the payload: dotted `path` ("" = the whole payload) and how it is entered."""
+    """One editable leaf of the payload: its `keys` from the top (() = the whole payload) and how it is entered.
+    Keys are kept as keys: "limits.max_cents" is one key, never the path limits -> max_cents."""
 
-    path: str
+    keys: tuple[str, ...]
     kind: str  # text | number | integer | select | boolean | lines | json
     required: bool
     schema: dict[str, Any]
 
     @property
+    def path(self) -> str:
+        """The dotted path people read (and schema problems are reported by)."""
+        return ".".join(self.keys)
+
+    @property
     def block_id(self) -> str:
-        """The input block's id: "f:" + path, hashed when too long for Slack's 255 characters."""
+        """The input block's id: "f:" + dotted path when that names the keys unambiguously and fits Slack's 255
+        characters; else "f:#" + a hash of the keys (a key with a dot or "#" would read as another path)."""
         bid = f"{Id.FIELD_BLOCK}{self.path}"
-        return bid if len(bid) <= 200 else f"{Id.FIELD_BLOCK}#{hashlib.sha256(self.path.encode()).hexdigest()[:32]}"
+        plain = not any("." in k or "#" in k for k in self.keys) and len(bid) <= 200
+        if plain:
+            return bid
+        digest = hashlib.sha256(json.dumps(self.keys, ensure_ascii=False).encode()).hexdigest()[:32]
+        return f"{Id.FIELD_BLOCK}#{digest}"
 
     @property
     def label(self) -> str:
-        """Nested fields are labelled by their dotted path."""
-        return self.path or "payload"
+        """Nested fields are labelled by their dotted path; a key that holds a dot is quoted, so the key
+        "limits.max_cents" and the nested limits -> max_cents read differently."""
+        return ".".join(f'"{k}"' if "." in k else k for k in self.keys) or "payload"
 
 
-def form_fields(schema: Any, path: str = "", required: bool = True) -> list[FormField]:
+def form_fields(schema: Any, keys: tuple[str, ...] = (), required: bool = True) -> list[FormField]:
     """Every leaf of an object schema, depth first, in the schema's order."""
     schema = schema if isinstance(schema, dict) else {}
     props = schema.get("properties")
@@ -44,9 +57,9 @@ def form_fields(schema: Any, path: str = "", required: bool = True) -> list[Form
         needed = set(schema.get("required") or [])
         out: list[FormField] = []
         for key, sub in props.items():
-            out += form_fields(sub, f"{path}.{key}" if path else str(key), required and key in needed)
+            out += form_fields(sub, (*keys, str(key)), required and key in needed)
         return out
-    return [FormField(path, _kind(schema), required, schema)]
+    return [FormField(keys, _kind(schema), required, schema)]
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -70,7 +83,7 @@ def _kind(schema: dict[str, Any]) -> str:
 
 def input_block(field: FormField, payload: Any) -> dict[str, Any] | None:
     """The input block for a field pre-filled from the payload; None when the value cannot fit an input."""
-    element = element_for(field, lookup(payload, field.path))
+    element = element_for(field, value_at(payload, field.keys))
     if element is None:
         return None
     block: dict[str, Any] = {
@@ -96,11 +109,11 @@ def parse(fields: list[FormField], values: dict[str, Any], current: Any) -> tupl
         if field is None:
             continue
         try:
-            value = _convert(field, (entry or {}).get(Id.FIELD_INPUT) or {}, present(lookup(current, field.path)))
+            value = _convert(field, (entry or {}).get(Id.FIELD_INPUT) or {}, present(value_at(current, field.keys)))
         except ValueError as exc:
             errors[block_id] = str(exc)[:ERROR_MAX]
             continue
-        payload = _set(payload, field.path, value)
+        payload = _set(payload, field.keys, value)
     return payload, errors
 
 
@@ -108,12 +121,12 @@ def _convert(field: FormField, state: dict[str, Any], was_present: bool) -> Any:
     return convert(field, state, was_present, ABSENT)
 
 
-def _set(payload: Any, path: str, value: Any) -> Any:
-    if not path:
+def _set(payload: Any, keys: tuple[str, ...], value: Any) -> Any:
+    if not keys:
         return None if value is ABSENT else value
     if not isinstance(payload, dict):
         payload = {}
-    node, parts = payload, path.split(".")
+    node, parts = payload, keys
     for part in parts[:-1]:
         if not isinstance(node.get(part), dict):
             if value is ABSENT:

@@ -95,6 +95,10 @@ class Proposal(SQLModel, table=True):
     slack_channel: str | None = Field(default=None, max_length=40)
     slack_ts: str | None = Field(default=None, max_length=40)
     slack_permalink: str | None = Field(default=None, max_length=500)
+    # The payload version the Slack message last showed, and when it was shown: a typed decision names no version,
+    # so it is held to the one on the card (and step-up windows run from the time it was shown).
+    card_version: int | None = None
+    card_shown_at: datetime | None = _when(nullable=True)
     duplicate_of: str | None = Field(default=None, max_length=36)
     escalation_level: int = 0  # steps of the policy's escalation chain already taken
     escalated_to: list[str] = _json(nullable=False)  # extra deciders named by a manual escalation

@@ -44,7 +44,7 @@ _c = table(Proposal).c
 _BY_KEY = sa_select(_c.id).where(_c.agent == bindparam("agent"), _c.idempotency_key == bindparam("key"))
 _SAME_CONTENT = (
     sa_select(_c.id)
-    .where(_c.content_hash == bindparam("h"), _c.created_at >= bindparam("since"))
+    .where(_c.content_hash == bindparam("h"), _c.agent == bindparam("agent"), _c.created_at >= bindparam("since"))
     .order_by(_c.created_at.desc())
     .limit(1)
 )
@@ -56,9 +56,10 @@ def by_idempotency_key(*, session: Session, agent: str, key: str) -> Proposal | 
     return None if found is None else session.get(Proposal, found)
 
 
-def latest_same_content(*, session: Session, content_hash: str, since: datetime) -> str | None:
-    """Id of the newest proposal with the same workflow, action and payload created after `since`."""
-    return session.connection().execute(_SAME_CONTENT, {"h": content_hash, "since": since}).scalar()
+def latest_same_content(*, session: Session, content_hash: str, agent: str, since: datetime) -> str | None:
+    """Id of the agent's newest proposal with the same workflow, action and payload created after `since` (only
+    the agent's own: it may read no other, so naming one would tell it what another agent proposed)."""
+    return session.connection().execute(_SAME_CONTENT, {"h": content_hash, "agent": agent, "since": since}).scalar()
 
 
 def transition(

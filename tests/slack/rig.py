@@ -163,11 +163,32 @@ def message_text(message: Message) -> str:
 
 
 @pytest.fixture
-def rig(db_url: str, tmp_path: Path, slack: FakeSlack, receiver: WebhookReceiver) -> Iterator[Rig]:
+def extra_policies() -> dict[str, str]:
+    """More workflows for the rig, by name -> policy YAML; a test module overrides this fixture to add its own."""
+    return {}
+
+
+@pytest.fixture
+def rig_settings() -> dict[str, Any]:
+    """More settings for the rig's services; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def rig(
+    db_url: str,
+    tmp_path: Path,
+    slack: FakeSlack,
+    receiver: WebhookReceiver,
+    extra_policies: dict[str, str],
+    rig_settings: dict[str, Any],
+) -> Iterator[Rig]:
     clock = FakeClock()
     policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
     (policies / "ops.yaml").write_text(OPS_POLICY)
     (policies / "ledger.yaml").write_text(LEDGER_POLICY)
+    for name, text in extra_policies.items():
+        (policies / f"{name}.yaml").write_text(text)
     svc = make_services(
         db_url,
         policies,
@@ -176,6 +197,7 @@ def rig(db_url: str, tmp_path: Path, slack: FakeSlack, receiver: WebhookReceiver
         slack_signing_secret=SECRET,
         slack_api_url=slack.api_url,
         scheduler_enabled=False,
+        **rig_settings,
     )
     app = create_app(services=svc, run_scheduler=False)
     with BackgroundServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
@@ -187,7 +209,7 @@ def rig(db_url: str, tmp_path: Path, slack: FakeSlack, receiver: WebhookReceiver
             app,
             server.url,
             http,
-            add_agent(svc, scopes=("payouts", "ops", "ledger")),
+            add_agent(svc, scopes=("payouts", "ops", "ledger", *extra_policies)),
             clock,
             receiver,
         )

@@ -8,8 +8,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.enums import ProposalStatus
-from bot.errors import CountersignError, NotFound
-from bot.flow import decide, lifecycle, lookup
+from bot.errors import CountersignError, NotFound, StaleView
+from bot.flow import decide, lifecycle, lookup, notify
 from bot.flow.context import Services
 from bot.flow.public import ProposalPublic
 from bot.slack import mrkdwn as md
@@ -30,7 +30,11 @@ def register(app: App, svc: Services) -> None:
             in_thread(client, event["channel"], thread or event["ts"], HELP)
             return
         proposal = _proposal_in_thread(svc, event["channel"], thread)
-        done = _apply(svc, command, proposal.id, event["user"])
+        try:
+            done = _apply(svc, command, proposal.id, event["user"])
+        except StaleView as exc:
+            notify.refresh(svc, proposal_id=proposal.id)
+            done = _stale(proposal, exc)
         in_thread(client, event["channel"], thread, f"{md.mention(event['user'])}: {done}")
 
     app.event("app_mention")(ack=ack_only, lazy=[guarded(svc, mention)])
@@ -51,12 +55,25 @@ def _proposal_in_thread(svc: Services, channel: str, thread_ts: str) -> Proposal
 
 
 def _apply(svc: Services, command: Command, pid: str, user: str) -> str:
-    """One flow call per verb; returns the line to post."""
+    """One flow call per verb; returns the line to post. A typed decision is held to the version on the card (what
+    the typer could have seen), like a button: an edit the card does not show yet refuses it."""
     if command.verb == "approve":
-        return md.escape(decide.approve(svc, proposal_id=pid, user=user).message)
+        seen = lookup.card_version(svc, pid)
+        return md.escape(decide.approve(svc, proposal_id=pid, user=user, version=seen).message)
     if command.verb == "reject":
         if not command.reason:
             raise CountersignError("say why: `@Countersign reject <reason>` (the agent receives the reason)")
-        return md.escape(decide.reject(svc, proposal_id=pid, user=user, reason=command.reason).message)
+        seen = lookup.card_version(svc, pid)
+        return md.escape(decide.reject(svc, proposal_id=pid, user=user, reason=command.reason, version=seen).message)
     mention = lifecycle.escalate(svc, proposal_id=pid, actor=user, target=command.target)
     return f"escalated to {md.mention(mention)}"
+
+
+def _stale(proposal: ProposalPublic, error: StaleView) -> str:
+    """Nothing was decided: point at the card, which is being brought up to date."""
+    now = error.details.get("version")
+    card = f"<{proposal.slack.permalink}|the card>" if proposal.slack.permalink else "the card"
+    return (
+        f"nothing was decided: this {proposal.kind} was edited since its card was last updated (it is now version "
+        f"{now}). Read {card} again (it is being updated to the current version) and decide there."
+    )
