@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.flow.context import Services
 from bot.policy import validate_payload
+from bot.sensitive import scrub, sensitive_texts
 
 
 def payload_problems(svc: Services, workflow: str, action: str, payload: Any) -> list[dict[str, str]]:
@@ -15,4 +16,5 @@ def payload_problems(svc: Services, workflow: str, action: str, payload: Any) ->
     check = getattr(svc.connectors.for_action(workflow, action), "problems", None)
     if check is not None and not found and isinstance(payload, dict):
         found += [{"path": path, "message": msg} for path, msg in check(action, payload)]
-    return found
+    secrets = sensitive_texts(payload, act.sensitive)  # a message quoting a sensitive value must not reveal it
+    return [{"path": x["path"], "message": scrub(x["message"], secrets)} for x in found]

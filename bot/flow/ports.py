@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.enums import ProposalKind
 from bot.flow.public import ProposalPublic
 from bot.policy import ApprovalPolicy
+from bot.policy.display import DisplayField
 
 if TYPE_CHECKING:  # the digest's report model is heavy to import and only named here
     from bot.digest.report import DigestReport
@@ -62,7 +63,7 @@ class MessageFacts:
     review_channel: str
     around: Surroundings
     zone: ZoneInfo
-    display: list[str] = field(default_factory=list)
+    display: list[DisplayField] = field(default_factory=list)
     sensitive: list[str] = field(default_factory=list)
     note: str | None = None
 

@@ -49,8 +49,9 @@ def action_problems(action: ActionPolicy) -> Found:
             quorum = quorum_problem(rule.required_approvals, action.approval)
             if quorum:
                 found.append((("rules", index, "required_approvals"), quorum))
-    for key in ("sensitive", "display"):
-        for index, path in enumerate(getattr(action, key)):
+    paths = {"sensitive": action.sensitive, "display": [shown.field for shown in action.display]}
+    for key, listed in paths.items():
+        for index, path in enumerate(listed):
             if not _path_in_schema(path, action.payload_schema):
                 found.append(((key, index), f"{path!r} is not a property in the action's schema"))
     return found

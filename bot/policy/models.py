@@ -14,6 +14,7 @@ from bot.enums import Route
 from bot.errors import NotFound
 from bot.policy.approval import STRICT, ApprovalPolicy, ChannelId, UserId
 from bot.policy.cel import Condition, compile_condition
+from bot.policy.display import DisplayField
 from connectors.base import ConnectorConfig
 
 
@@ -122,7 +123,7 @@ class ActionPolicy(BaseModel):
     connector: ConnectorRef
     payload_schema: dict[str, Any] = Field(alias="schema")
     sensitive: list[str] = []
-    display: list[str] = []
+    display: list[DisplayField] = []
     approval: ApprovalPolicy
     rules: list[Rule] = []
     _name: str = PrivateAttr("")
@@ -132,11 +133,15 @@ class ActionPolicy(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _default_display(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "display" not in data:
-            properties = data.get("schema", {}).get("properties") if isinstance(data.get("schema"), dict) else None
-            if isinstance(properties, dict):
-                return {**data, "display": [str(key) for key in properties]}
-        return data
+        # Without `display`, every property in schema order; a field without a label takes its schema title.
+        if not isinstance(data, dict):
+            return data
+        properties = data.get("schema", {}).get("properties") if isinstance(data.get("schema"), dict) else None
+        properties = properties if isinstance(properties, dict) else {}
+        display = data.get("display", [str(key) for key in properties])
+        if not isinstance(display, list):
+            return data
+        return {**data, "display": [_with_title(entry, properties) for entry in display]}
 
     def model_post_init(self, context: Any) -> None:
         """Build the payload validator once (formats such as email and date are checked too)."""
@@ -221,3 +226,11 @@ class PolicySet(BaseModel):
         if name not in self.workflows:
             raise NotFound(f"unknown workflow {name!r}", workflow=name)
         return self.workflows[name]
+
+
+def _with_title(entry: Any, properties: dict[str, Any]) -> Any:
+    entry = {"field": entry} if isinstance(entry, str) else entry
+    if not isinstance(entry, dict) or entry.get("label") or not isinstance(entry.get("field"), str):
+        return entry
+    title = (properties.get(entry["field"]) or {}).get("title") if isinstance(properties, dict) else None
+    return {**entry, "label": title} if isinstance(title, str) and title.strip() else entry

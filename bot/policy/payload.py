@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema import ValidationError
 
 from bot.policy.models import ActionPolicy
+from bot.policy.problem_words import describe
 
 _MAX_MESSAGE = 300  # jsonschema quotes the offending value, which may be megabytes of agent output
 
@@ -28,8 +29,22 @@ def validate_payload(action: ActionPolicy, payload: Any) -> list[Problem]:
         return [Problem("", "payload nests too deeply to be checked")]
     except Exception as exc:  # noqa: BLE001 - e.g. an unresolvable $ref: report it, the human still decides
         return [Problem("", _short(f"schema could not be applied: {type(exc).__name__}: {exc}"))]
-    found = sorted((_parts(error), _short(error.message)) for error in errors)
+    found = sorted((_parts(error), _short(_words(error))) for error in errors)
     return [Problem(".".join(str(p) for _, p in parts), message) for parts, message in found]
+
+
+def _words(error: ValidationError) -> str:
+    # The field's own schema gives its name (title) and hints; for a missing key that is the key's schema.
+    path = [str(p) for _, p in _parts(error)]
+    own: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
+    schema = own
+    if error.validator == "required":
+        properties = own.get("properties")
+        found = properties.get(path[-1]) if isinstance(properties, dict) and path else None
+        schema = found if isinstance(found, dict) else {}
+    title = schema.get("title")
+    name = title.strip() if isinstance(title, str) and title.strip() else ".".join(path) or "payload"
+    return describe(error, name, schema if error.validator == "required" else own)
 
 
 def _parts(error: ValidationError) -> tuple[tuple[int, Any], ...]:

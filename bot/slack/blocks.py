@@ -34,6 +34,7 @@ def proposal_message(card: MessageFacts) -> tuple[str, list[Block]]:
         blocks.append(_context(card.note))
     blocks.append(_section(parts.summary(card, cuts)))
     blocks += _field_sections(card, cuts)
+    blocks += [_section(text) for text in parts.long_text(card, cuts)]
     for piece in (parts.problems(card, cuts), parts.diff(card, cuts)):
         if piece:
             blocks.append(_section(piece))
@@ -62,7 +63,8 @@ def header(card: MessageFacts) -> str:
 
 def fallback_text(card: MessageFacts) -> str:
     """Notification text: header plus the start of the escaped summary."""
-    return md.truncate(f"{header(card)}: {md.escape(card.view.summary)}", 300)
+    summary = " ".join(card.view.summary.split())  # one line: the agent's line breaks cannot start a new "line"
+    return md.truncate(f"{header(card)}: {md.escape(summary)}", 300)
 
 
 def decision_buttons(card: MessageFacts) -> list[ButtonElement]:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-MASK = "••••••"
+from bot.policy.display import DisplayField
+from bot.sensitive import MASK, is_sensitive, masked, scrub, sensitive_texts
+
+__all__ = ["MASK", "is_sensitive", "masked", "scrub", "sensitive_texts"]
+
 _ABSENT = object()
+MISSING = _ABSENT  # what lookup() returns for a path that does not exist
 
 
 def lookup(payload: Any, path: str) -> Any:
@@ -40,11 +45,6 @@ def present(value: Any) -> bool:
     return value is not _ABSENT
 
 
-def is_sensitive(path: str, sensitive: list[str]) -> bool:
-    """True when the path is a sensitive field or lies inside one."""
-    return any(path == s or path.startswith(s + ".") for s in sensitive)
-
-
 def show(value: Any) -> str:
     """Scalars as text, everything else as compact JSON (raw, not yet escaped)."""
     if isinstance(value, str):
@@ -57,28 +57,18 @@ def show(value: Any) -> str:
 
 
 def shown(path: str, value: Any, sensitive: list[str]) -> str:
-    """A value ready to escape, masked when sensitive."""
-    return MASK if is_sensitive(path, sensitive) else show(value)
+    """A value ready to escape, masked when sensitive; an object or list with sensitive values inside shows
+    them masked."""
+    return MASK if is_sensitive(path, sensitive) else show(masked(value, sensitive, path))
 
 
-def display_paths(payload: Any, display: list[str] | None) -> list[str]:
-    """The policy's key fields, or every top-level key when the policy names none (handoffs)."""
+def display_fields(payload: Any, display: list[DisplayField] | None) -> list[DisplayField]:
+    """The policy's fields present in the payload, or every top-level key when the policy names none (handoffs)."""
     if display:
-        return [p for p in display if present(lookup(payload, p))]
+        return [d for d in display if present(lookup(payload, d.field))]
     if isinstance(payload, dict):
-        return [str(k) for k in payload]
-    return [""] if payload is not None else []
-
-
-def masked(payload: Any, sensitive: list[str], prefix: str = "") -> Any:
-    """A copy of the payload with every sensitive value replaced by the mask."""
-    if prefix and is_sensitive(prefix, sensitive):
-        return MASK
-    if isinstance(payload, dict):
-        return {k: masked(v, sensitive, f"{prefix}.{k}" if prefix else str(k)) for k, v in payload.items()}
-    if isinstance(payload, list):
-        return [masked(v, sensitive, f"{prefix}.{i}" if prefix else str(i)) for i, v in enumerate(payload)]
-    return payload
+        return [DisplayField(field=str(k)) for k in payload]
+    return [DisplayField(field="", label="payload")] if payload is not None else []
 
 
 def diff_line(change: dict[str, Any], sensitive: list[str]) -> tuple[str, str, str]:

@@ -39,4 +39,5 @@ def parse(text: str) -> Command:
     return Command("help")
 
 
-HELP = "In the thread of a proposal, mention me with `approve`, `reject <reason>` or `escalate [to @someone]`."
+# mrkdwn: "<reason>" would be read as a link and shown as "reason", so the bot's own text is escaped too.
+HELP = "In the thread of a proposal, mention me with `approve`, `reject &lt;reason&gt;` or `escalate [to @someone]`."

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from bot.enums import ExecutionStatus, ProposalStatus
 from bot.flow.ports import MessageFacts
+from bot.policy.display import DisplayField
 from bot.slack import mrkdwn as md
-from bot.slack.fields import diff_line, display_paths, lookup, shown
+from bot.slack.fields import diff_line, display_fields, is_sensitive, lookup, shown
 from bot.words import plural
 
 SECTION_MAX = 3000
@@ -15,6 +16,7 @@ FIELD_MAX = 2000
 SUMMARY_MAX = 2800
 VALUE_MAX = 280  # a key field's value in the message; the View full modal shows it whole
 MESSAGE_FIELDS = 20  # two section blocks of ten
+LONG_SECTIONS = 24  # of a message's 50 blocks; the rest of the card needs at most 16
 LINES_MAX = 10  # problems and diff lines shown before "… and N more"
 STATUS_WORDS = {
     "approved": "✅ *Approved*",
@@ -41,26 +43,75 @@ class Cuts:
 
 
 def summary(card: MessageFacts, cuts: Cuts) -> str:
-    """The agent's summary, escaped."""
-    return cuts.fit(md.escape(card.view.summary), SUMMARY_MAX, "summary")
+    """The agent's summary, escaped and quoted so its lines cannot pass for the card's own."""
+    return cuts.fit(md.quote(md.escape(card.view.summary)), SUMMARY_MAX, "summary")
+
+
+def is_long(card: MessageFacts, entry: DisplayField) -> bool:
+    """Long text gets its own blocks under the short fields: the policy says so, or the text would not fit."""
+    if is_sensitive(entry.field, card.sensitive):
+        return False
+    if entry.long:
+        return True
+    value = lookup(card.view.payload, entry.field)
+    text = isinstance(value, str) and (len(md.escape(value)) > VALUE_MAX or "\n" in value)
+    return bool(card.display) and text  # handoffs (no policy fields) keep the grid and View full
+
+
+def short_entries(card: MessageFacts) -> list[DisplayField]:
+    """The displayed fields that sit in the two-column grid."""
+    return [d for d in display_fields(card.view.payload, card.display) if not is_long(card, d)]
+
+
+def long_entries(card: MessageFacts) -> list[DisplayField]:
+    """The displayed fields shown as blocks of text."""
+    return [d for d in display_fields(card.view.payload, card.display) if is_long(card, d)]
 
 
 def key_fields(card: MessageFacts, cuts: Cuts) -> list[str]:
-    """`*path*\\nvalue` for the policy's key fields, sensitive ones masked."""
-    paths = display_paths(card.view.payload, card.display)
-    if len(paths) > MESSAGE_FIELDS:
+    """`*label*\\nvalue` for the short key fields, sensitive ones masked."""
+    entries = short_entries(card)
+    if len(entries) > MESSAGE_FIELDS or undisplayed(card):
         cuts.items.append("fields")
     out = []
-    for path in paths[:MESSAGE_FIELDS]:
-        value = shown(path, lookup(card.view.payload, path), card.sensitive)
-        name = md.truncate(md.escape(path or "payload"), 200)
-        out.append(f"*{name}*\n{cuts.fit(md.escape(value) or ' ', VALUE_MAX, path)}")
+    for entry in entries[:MESSAGE_FIELDS]:
+        value = shown(entry.field, lookup(card.view.payload, entry.field), card.sensitive)
+        name = md.truncate(md.escape(entry.title or "payload"), 200)
+        out.append(f"*{name}*\n{cuts.fit(md.escape(value) or ' ', VALUE_MAX, entry.field)}")
+    return out
+
+
+def long_text(card: MessageFacts, cuts: Cuts) -> list[str]:
+    """Section texts for the long fields: each field's label, then its whole text as the agent's quoted words,
+    within LONG_SECTIONS sections; what does not fit is recorded so the message offers View full."""
+    out: list[str] = []
+    for entry in long_entries(card):
+        value = shown(entry.field, lookup(card.view.payload, entry.field), card.sensitive)
+        pieces = md.quoted_chunks(md.escape(value), SECTION_MAX - 250)
+        pieces[0] = f"*{md.truncate(md.escape(entry.title), 200)}*\n{pieces[0]}"
+        room = LONG_SECTIONS - len(out)
+        if len(pieces) > room:
+            cuts.items.append(entry.field)
+            pieces = pieces[: max(room, 1)]
+            pieces[-1] += f"\n_… continued in *View full* ({plural(len(value), 'character')} in all)._"
+        out += pieces
+        if len(out) >= LONG_SECTIONS:
+            break
     return out
 
 
 def more_fields(card: MessageFacts) -> int:
-    """How many key fields did not fit in the message."""
-    return max(0, len(display_paths(card.view.payload, card.display)) - MESSAGE_FIELDS)
+    """How many fields are not on the card: past the grid's room, or in the payload but not in `display`."""
+    return max(0, len(short_entries(card)) - MESSAGE_FIELDS) + len(undisplayed(card))
+
+
+def undisplayed(card: MessageFacts) -> list[str]:
+    """Top-level payload keys that no displayed field covers (the agent sent more than the policy shows)."""
+    payload = card.view.payload
+    if not card.display or not isinstance(payload, dict):
+        return []
+    roots = {d.field.split(".")[0] for d in card.display} | {d.field for d in card.display}
+    return [str(k) for k in payload if str(k) not in roots]
 
 
 def bullet_list(title: str, lines: list[str], cuts: Cuts, what: str) -> str:
@@ -98,13 +149,16 @@ def status(card: MessageFacts) -> str:
     if v.status == ProposalStatus.PENDING:
         return _waiting(card)
     words = STATUS_WORDS.get(v.status, md.escape(v.status))
-    by = {"auto_approved": "", "denied": "", "expired": ""}.get(v.status, f" by {md.actor(v.decided_by)}")
+    if v.edited and v.status == ProposalStatus.APPROVED:
+        words = "✅ *Approved with edits*"
+    deciders = md.actor(v.decided_by)
+    if v.status == ProposalStatus.APPROVED and len(v.approvals) > 1:  # a quorum: every approver is named
+        deciders = md.join_and([md.actor(a.user) for a in v.approvals])
+    by = {"auto_approved": "", "denied": "", "expired": ""}.get(v.status, f" by {deciders}")
     when = f" · {md.date(v.decided_at, card.zone)}" if v.decided_at else ""
-    text = f"{words}{by}{when}" + (" with edits" if v.edited and v.status == ProposalStatus.APPROVED else "")
+    text = f"{words}{by}{when}"
     if card.shadow:
         text = f"*SHADOW* — {text} (recorded to measure agreement; nothing executes)"
-    if len(v.approvals) > 1:
-        text += "\nApprovals: " + ", ".join(md.mention(a.user) for a in v.approvals)
     if v.decision_reason:
         text += "\n>" + md.escaped(v.decision_reason, 2000).replace("\n", "\n>")
     return md.truncate(text, SECTION_MAX)
@@ -133,7 +187,8 @@ def context_lines(card: MessageFacts) -> list[str]:
         if v.expires_at:
             lines.append(f"*Expires:* {md.date(v.expires_at, card.zone)}")
     if v.requested_by:
-        lines.append(f"*Requested by:* {md.escaped(v.requested_by, 100)}")
+        asker = md.mention(v.requested_by) if md.USER_ID.match(v.requested_by) else md.escaped(v.requested_by, 100)
+        lines.append(f"*Requested by:* {asker}")  # a Slack user id reads as the person's name
     return lines
 
 

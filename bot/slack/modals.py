@@ -18,13 +18,14 @@ from slack_sdk.models.views import View
 
 from bot.flow.ports import MessageFacts
 from bot.slack import mrkdwn as md
-from bot.slack.fields import masked
+from bot.slack.fields import display_fields, lookup, masked, shown
 from bot.slack.ids import Id
 from bot.slack.schema_form import form_fields, input_block
 
 MODAL_BLOCKS = 100
 VIEW_BUDGET = 200_000  # bytes of blocks; Slack refuses views over 250 kB, the rest is headroom
 CHUNK = 2900
+FIELDS_MAX = 20  # fields shown one by one in View full
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Origin:
 
 
 def edit_modal(card: MessageFacts, schema: dict[str, Any], origin: Origin) -> View:
-    """One input per payload field, pre-filled (sensitive ones too: the editor is an approver)."""
+    """One input per payload field, pre-filled; a sensitive value is shown as set, never sent to Slack."""
     what = f"{md.escape(card.view.workflow)} / {md.escape(card.view.action)}"
     intro = (
         f"Editing *{what}* (version {card.view.version}). The edit is checked against the schema and the "
@@ -57,8 +58,8 @@ def edit_modal(card: MessageFacts, schema: dict[str, Any], origin: Origin) -> Vi
     blocks: list[Block | dict[str, Any]] = [_context(intro)]
     kept, size = [], 0
     for field in form_fields(schema):
-        block = input_block(field, card.view.payload)
-        cost = len(json.dumps(block)) if block else 0
+        block = input_block(field, card.view.payload, card.sensitive)
+        cost = wire_size(block) if block else 0
         if block is None or len(blocks) >= MODAL_BLOCKS - 1 or size + cost > VIEW_BUDGET:
             kept.append(field.label)
             continue
@@ -99,28 +100,42 @@ def reject_modal(card: MessageFacts, origin: Origin) -> View:
 
 
 def full_modal(card: MessageFacts) -> View:
-    """The whole summary and payload (sensitive values masked), split into blocks within Slack's limits."""
+    """The whole summary, every displayed field in full, the problems and the whole payload as JSON (sensitive
+    values masked throughout), split into blocks within Slack's limits."""
     payload = json.dumps(masked(card.view.payload, card.sensitive), indent=2, ensure_ascii=False)
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text="*Summary*"))]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=c)) for c in md.chunks(md.escape(card.view.summary), CHUNK)]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="*Payload*")))
-    blocks += [
-        SectionBlock(text=MarkdownTextObject(text=f"```{c}```")) for c in md.chunks(md.escape(payload), CHUNK - 6)
-    ]
+    blocks += _texts(md.quoted_chunks(md.escape(card.view.summary), CHUNK))
+    entries = display_fields(card.view.payload, card.display)
+    for entry in entries if len(entries) <= FIELDS_MAX else []:  # many fields: the JSON below shows them
+        value = shown(entry.field, lookup(card.view.payload, entry.field), card.sensitive)
+        pieces = md.quoted_chunks(md.escape(value), CHUNK)
+        pieces[0] = f"*{md.truncate(md.escape(entry.title), 200)}*\n{pieces[0]}"
+        blocks += _texts(pieces)
     if card.view.problems:
         lines = "\n".join(f"• `{md.escape(p.path or 'payload')}`: {md.escape(p.message)}" for p in card.view.problems)
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*Problems*")))
-        blocks += [SectionBlock(text=MarkdownTextObject(text=c)) for c in md.chunks(lines, CHUNK)]
+        blocks += _texts(md.chunks(lines, CHUNK))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="*Payload* (as the agent sent it)")))
+    blocks += _texts([f"```{c}```" for c in md.chunks(md.escape(payload), CHUNK - 6)])
     return View(
         type="modal", callback_id=Id.FULL_MODAL, title="Full proposal", close="Close", blocks=_within_budget(blocks)
     )
+
+
+def _texts(texts: list[str]) -> list[SectionBlock]:
+    return [SectionBlock(text=MarkdownTextObject(text=t)) for t in texts]
+
+
+def wire_size(block: Any) -> int:
+    """Bytes of a block as slack_sdk sends it: JSON with non-ASCII as \\u escapes (CJK and emoji cost 2-3x)."""
+    return len(json.dumps(block.to_dict() if hasattr(block, "to_dict") else block))
 
 
 def _within_budget(blocks: list[Any]) -> list[Any]:
     out: list[Any] = []
     size = 0
     for block in blocks:
-        cost = len(json.dumps(block.to_dict(), ensure_ascii=False).encode())
+        cost = wire_size(block)
         if len(out) >= MODAL_BLOCKS - 1 or size + cost > VIEW_BUDGET:
             out.append(_context("… the rest is too long to show in Slack."))
             break

@@ -14,9 +14,33 @@ CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 MENTION_TOKENS = re.compile(r"<(?:!|@|#)[^>]*>")  # what Slack would turn into a mention or broadcast
 
 
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides and isolates
+
+
 def escape(text: object) -> str:
-    """Neutralize &, < and > (& first) so text can never become a mention, broadcast or link."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Neutralize &, < and > (& first) so text can never become a mention, broadcast or link; bidirectional
+    controls, which can make text read in another order than it is, are shown as visible escapes (`<U+202E>`)."""
+    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return BIDI_CONTROLS.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", escaped)
+
+
+def quote(text: str) -> str:
+    """Escaped text as a block quote, every line of it: the agent's words, never the card's own lines."""
+    return "\n".join(">" + line for line in text.split("\n"))
+
+
+def quoted_chunks(text: str, size: int) -> list[str]:
+    """Escaped text as block-quoted pieces of at most `size` characters each, every line quoted."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for part in chunks(line, size - 1) or [""]:
+            addition = (current + "\n" if current else "") + ">" + part
+            if current and len(addition) > size:
+                pieces.append(current)
+                addition = ">" + part
+            current = addition
+    return [*pieces, current]
 
 
 def mention(slack_id: str) -> str:
@@ -47,6 +71,11 @@ def join_or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1] if items else ""
 
 
+def join_and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
 def date(when: datetime, zone: ZoneInfo) -> str:
     """Slack date syntax, rendered in each reader's time zone; the fallback uses COUNTERSIGN_TIMEZONE."""
     fallback = when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
@@ -67,7 +96,7 @@ def safe_url(url: str) -> str | None:
 def link(url: str, title: str, *, limit: int = 400) -> str:
     """`<url|title> (host)`: the host is shown so a label cannot hide where the link goes."""
     target = safe_url(url)
-    label = truncate(escape(title), 150)
+    label = truncate(escape(BIDI_CONTROLS.sub("", title)), 150)  # a title must not disguise the host
     if target is None or len(target) > limit:
         return f"{label} (link not shown: {truncate(escape(url), 100)})"
     host = escape(urlsplit(url).hostname or "")

@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.fields import present, value_at
+from bot.sensitive import masked
+from bot.slack.fields import MISSING, present, value_at
 from bot.slack.form_inputs import convert, element_for, scalar_kind
 from bot.slack.ids import Id
 
@@ -81,9 +82,21 @@ def _kind(schema: dict[str, Any]) -> str:
     return "json"
 
 
-def input_block(field: FormField, payload: Any) -> dict[str, Any] | None:
-    """The input block for a field pre-filled from the payload; None when the value cannot fit an input."""
-    element = element_for(field, value_at(payload, field.keys))
+SENSITIVE_HINT = "Set, and hidden because it is sensitive. Leave it empty to keep it, or type a new value."
+
+
+def hidden(field: FormField, payload: Any, sensitive: list[str]) -> bool:
+    """A sensitive value the payload has (or a value with one inside, such as a list of contacts): never sent to
+    Slack, kept unless a new one is typed."""
+    value = value_at(payload, field.keys)
+    return present(value) and masked(value, sensitive, field.path or "") != value
+
+
+def input_block(field: FormField, payload: Any, sensitive: list[str] | None = None) -> dict[str, Any] | None:
+    """The input block for a field pre-filled from the payload (never with a sensitive value); None when the
+    value cannot fit an input."""
+    secret = hidden(field, payload, sensitive or [])
+    element = element_for(field, MISSING if secret else value_at(payload, field.keys))
     if element is None:
         return None
     block: dict[str, Any] = {
@@ -91,16 +104,19 @@ def input_block(field: FormField, payload: Any) -> dict[str, Any] | None:
         "block_id": field.block_id,
         "element": element,
         "label": {"type": "plain_text", "text": field.label[:2000]},
-        "optional": not field.required or field.kind == "boolean",
+        "optional": not field.required or field.kind == "boolean" or secret,
     }
-    hint = field.schema.get("description") or field.schema.get("title")
+    hint = SENSITIVE_HINT if secret else field.schema.get("description") or field.schema.get("title")
     if isinstance(hint, str) and hint.strip():
         block["hint"] = {"type": "plain_text", "text": hint[:2000]}
     return block
 
 
-def parse(fields: list[FormField], values: dict[str, Any], current: Any) -> tuple[Any, dict[str, str]]:
-    """(new payload, errors by block_id): submitted fields applied over the current payload, types converted."""
+def parse(
+    fields: list[FormField], values: dict[str, Any], current: Any, sensitive: list[str] | None = None
+) -> tuple[Any, dict[str, str]]:
+    """(new payload, errors by block_id): submitted fields applied over the current payload, types converted; a
+    sensitive field left empty keeps its value."""
     payload = copy.deepcopy(current) if isinstance(current, dict) else current
     errors: dict[str, str] = {}
     by_block = {f.block_id: f for f in fields}
@@ -112,6 +128,8 @@ def parse(fields: list[FormField], values: dict[str, Any], current: Any) -> tupl
             value = _convert(field, (entry or {}).get(Id.FIELD_INPUT) or {}, present(value_at(current, field.keys)))
         except ValueError as exc:
             errors[block_id] = str(exc)[:ERROR_MAX]
+            continue
+        if (value is ABSENT or value == "") and hidden(field, current, sensitive or []):
             continue
         payload = _set(payload, field.keys, value)
     return payload, errors

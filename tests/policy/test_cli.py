@@ -92,7 +92,7 @@ def test_explain_shows_rule_errors_and_schema_problems(tmp_path: Path) -> None:
     )
     assert "Route: approve" in lines
     assert "Schema problems (3):" in lines
-    assert "  amount: '15' is not of type 'number'" in lines
+    assert "  amount: Amount must be a number" in lines
 
 
 def test_explain_uses_requested_by(tmp_path: Path) -> None:

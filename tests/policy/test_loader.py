@@ -45,7 +45,7 @@ def test_public_attributes(tmp_path: Path) -> None:
     assert action.name == "refund"
     assert action.connector_type == "webhook"
     assert action.sensitive == ["email"]
-    assert action.display == ["amount", "email", "items"]  # defaulted from the schema's properties
+    assert [d.field for d in action.display] == ["amount", "email", "items"]  # defaulted from the schema's properties
     assert approval.users == ["U0ALICE", "U0BOB"]
     assert approval.usergroups == ["S0FINANCE"]
     assert approval.remind_after == timedelta(minutes=30)

@@ -34,23 +34,21 @@ def test_all_problems_sorted_by_path(tmp_path: Path) -> None:
         "items.9.sku",
         "items.10.sku",
     ]
-    assert problems[0] == Problem("amount", "'5' is not of type 'number'")
+    assert problems[0] == Problem("amount", "amount must be a number")
 
 
 def test_missing_required_field_points_at_the_field(tmp_path: Path) -> None:
-    assert validate_payload(_refund(tmp_path), {}) == [Problem("amount", "'amount' is a required property")]
+    assert validate_payload(_refund(tmp_path), {}) == [Problem("amount", "amount is missing")]
 
 
 def test_root_problems_have_an_empty_path(tmp_path: Path) -> None:
-    assert validate_payload(_refund(tmp_path), ["not", "an", "object"]) == [
-        Problem("", "['not', 'an', 'object'] is not of type 'object'")
-    ]
+    assert validate_payload(_refund(tmp_path), ["not", "an", "object"]) == [Problem("", "payload must be an object")]
 
 
 def test_formats_are_checked() -> None:
     act = load_policies(SHIPPED).workflow("support-replies").action("send_reply")
     problems = validate_payload(act, {"to": "not an address", "subject": "s", "body": "b"})
-    assert problems == [Problem("to", "'not an address' is not a 'email'")]
+    assert problems == [Problem("to", "To must be an email address")]
 
 
 def test_extra_keys_and_enums() -> None:
@@ -59,14 +57,12 @@ def test_extra_keys_and_enums() -> None:
         act, {"order_id": "ORD-1", "amount": 1, "currency": "BTC", "reason": "damaged", "tip": 1}
     )
     assert [p.path for p in problems] == ["", "currency", "order_id"]
-    assert problems[0].message == "Additional properties are not allowed ('tip' was unexpected)"
+    assert problems[0].message == "tip is not a field this action takes"
 
 
 def test_huge_values_give_short_messages(tmp_path: Path) -> None:
     problems = validate_payload(_refund(tmp_path), {"amount": "9" * 1_000_000})
-    assert len(problems) == 1
-    assert len(problems[0].message) <= 300
-    assert problems[0].message.endswith("…")
+    assert problems == [Problem("amount", "amount must be a number")]  # the value is never quoted
 
 
 def test_unresolvable_ref_is_a_problem_not_a_crash(tmp_path: Path) -> None:

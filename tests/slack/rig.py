@@ -47,6 +47,43 @@ actions:
       approvers: {usergroups: [S0ONCALL]}
       expire_after: 24h
 """
+MAIL_POLICY = """
+workflow: mail
+owner: U0OWNER
+review_channel: C0REVIEW
+actions:
+  reply:
+    connector: callback
+    schema:
+      type: object
+      required: [to, subject, body]
+      properties:
+        to: {type: string, format: email, title: Recipient}
+        subject: {type: string, minLength: 1}
+        body: {type: string}
+        customer: {type: object, properties: {email: {type: string}, name: {type: string}}}
+        cc: {type: array, items: {type: object, properties: {email: {type: string}}}}
+        order_id:
+          type: string
+          pattern: "^ORD-[0-9]{4,}$"
+          errorMessage: order_id is the ORD- number from the order page
+        ticket: {type: string, pattern: "^T-[0-9]{3}$", title: Ticket number}
+        pin: {type: string, pattern: "^[0-9]{4}$"}
+    sensitive: [to, customer.email, cc.email, pin]
+    display:
+      - to
+      - subject
+      - {field: body, label: Message, long: true}
+      - customer
+      - cc
+      - order_id
+      - ticket
+      - pin
+    approval:
+      channel: C0OPS
+      approvers: {users: [U0ALICE, U0BOB]}
+      required_approvals: 1
+"""
 LEDGER_POLICY = """
 workflow: ledger
 owner: U0OWNER
@@ -187,6 +224,7 @@ def rig(
     policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
     (policies / "ops.yaml").write_text(OPS_POLICY)
     (policies / "ledger.yaml").write_text(LEDGER_POLICY)
+    (policies / "mail.yaml").write_text(MAIL_POLICY)
     for name, text in extra_policies.items():
         (policies / f"{name}.yaml").write_text(text)
     svc = make_services(
@@ -209,7 +247,7 @@ def rig(
             app,
             server.url,
             http,
-            add_agent(svc, scopes=("payouts", "ops", "ledger", *extra_policies)),
+            add_agent(svc, scopes=("payouts", "ops", "ledger", "mail", *extra_policies)),
             clock,
             receiver,
         )

@@ -55,7 +55,7 @@ def test_quorum_shows_progress_until_met(rig: Rig) -> None:
     rig.click(p["id"], "cs_approve", "U0BOB")
     msg = rig.message(p["id"])
     assert rig.get(p["id"])["status"] == "approved"
-    assert "Approvals: <@U0ALICE>, <@U0BOB>" in message_text(msg)
+    assert "✅ *Approved* by <@U0ALICE> and <@U0BOB> · " in message_text(msg)  # every approver named
     assert not {"cs_approve", "cs_edit", "cs_reject", "cs_escalate"} & set(buttons(msg))
 
 

@@ -13,6 +13,7 @@ from bot.fakeslack.limits import view_size
 from bot.flow.ports import Deciders, MessageFacts, MessageRef, Note, Surroundings
 from bot.flow.public import ProposalPublic
 from bot.policy import ApprovalPolicy
+from bot.policy.display import DisplayField
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import blocks_json, proposal_message
 from bot.slack.lists import approvals_reply, home_view
@@ -72,7 +73,7 @@ def _card(view: ProposalPublic) -> MessageFacts:
         review_channel="C0REVIEW",
         around=around,
         zone=ZoneInfo("Europe/Paris"),
-        display=[f"k{i}" for i in range(200)],
+        display=[DisplayField(field=f"k{i}") for i in range(200)],
         sensitive=["k1"],
         note=md.escape(HUGE[:500]),
     )

@@ -55,7 +55,8 @@ def test_modal_has_one_typed_prefilled_input_per_field(rig: Rig) -> None:
     assert el["f:notes"]["max_length"] == 2000
     assert el["f:tags"]["initial_value"] == "a\nb"
     assert el["f:limits.cpu"]["is_decimal_allowed"] is True
-    assert el["f:secret"]["initial_value"] == "s3cret"  # the editor is an approver: sensitive values are prefilled
+    assert "initial_value" not in el["f:secret"]  # a sensitive value is never sent to Slack, only shown as set
+    assert inputs["f:secret"]["hint"]["text"].startswith("Set, and hidden because it is sensitive")
     assert '"k"' in el["f:meta"]["initial_value"]
     assert rig.slack.problems == []
 
@@ -100,7 +101,7 @@ def test_invalid_edit_gets_inline_errors_and_changes_nothing(rig: Rig) -> None:
     resp = rig.driver.submit_view("U0OC01", values={"f:service": "API <!channel>"})
     assert resp.ack == {
         "response_action": "errors",
-        "errors": {"f:service": "'API <!channel>' does not match '^[a-z-]+$'"},
+        "errors": {"f:service": "service must match the pattern ^[a-z-]+$"},
     }
     assert rig.slack.views("U0OC01")[0].errors == resp.ack["errors"]
     assert rig.slack.problems == []
@@ -122,7 +123,7 @@ def test_valid_edit_shows_the_diff_and_approval_records_it(rig: Rig) -> None:
     rig.click(p["id"], "cs_approve", "U0ALICE")
     after = rig.get(p["id"])
     assert (after["status"], after["edited"], after["payload"]["amount"]) == ("approved", True, 90)
-    assert "✅ *Approved* by <@U0ALICE>" in message_text(rig.message(p["id"]))
+    assert "✅ *Approved with edits* by <@U0ALICE>" in message_text(rig.message(p["id"]))
     assert "with edits" in message_text(rig.message(p["id"]))
 
 

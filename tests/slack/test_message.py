@@ -78,7 +78,8 @@ def test_long_values_are_cut_and_view_full_shows_everything(rig: Rig) -> None:
     assert "END" not in message_text(msg)
     rig.click(p["id"], "cs_view_full", "U0BOB")
     [modal] = rig.slack.views("U0BOB")
-    shown = "".join(b["text"]["text"] for b in modal.blocks if b["type"] == "section").replace("```", "")
+    sections = [b["text"]["text"] for b in modal.blocks if b["type"] == "section"]
+    shown = "".join(t.removeprefix(">") for t in sections).replace("```", "")  # summary pieces are quoted
     assert "&lt;&amp;&gt;" * 3000 + " END" in shown
     assert memo in shown
     assert "alice@example.com" not in shown

@@ -33,7 +33,7 @@ def _edit_submission(svc: Services) -> Any:
         current = lookup.get(svc, origin.proposal_id)
         act = lookup.action_policy(svc, current)
         fields = form_fields(act.payload_schema if act else {})
-        payload, errors = parse(fields, view["state"]["values"], current.payload)
+        payload, errors = parse(fields, view["state"]["values"], current.payload, act.sensitive if act else [])
         if errors:
             ack(response_action="errors", errors=errors)
             return
