@@ -15,6 +15,7 @@ from bot.clock import FakeClock
 from bot.fakes.ports import free_port
 from bot.fakes.webhook_receiver import WebhookReceiver
 from bot.flow.context import Services
+from bot.flow.ports import Notifier
 from tests.factories import WEBHOOK_SECRET, make_services, write_policies
 
 pytest_plugins = ["tests.workspace", "tests.slack.rig"]  # the fake Slack (`slack`) and the app rig (`rig`)
@@ -80,9 +81,18 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def svc(db_url: str, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver) -> Iterator[Services]:
+def notifier() -> Notifier | None:
+    """The Notifier `svc` is built with: none (messages wait in the outbox); a module may override it."""
+    return None
+
+
+@pytest.fixture
+def svc(
+    db_url: str, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver, notifier: Notifier | None
+) -> Iterator[Services]:
     """Services for the `payouts` test workflow, its webhook pointed at `receiver`."""
-    s = make_services(db_url, write_policies(tmp_path / "policies", webhook_url=receiver.url), clock=clock)
+    policies = write_policies(tmp_path / "policies", webhook_url=receiver.url)
+    s = make_services(db_url, policies, clock=clock, notifier=notifier)
     yield s
     s.engine.dispose()
 

@@ -53,19 +53,8 @@ class StaticDirectory:
 
 @pytest.fixture
 def notifier() -> RecordingNotifier:
+    """The root `svc` fixture is built with this: it records what Slack was asked to do."""
     return RecordingNotifier()
-
-
-@pytest.fixture
-def svc(
-    db_url: str, tmp_path: Path, clock: FakeClock, receiver: WebhookReceiver, notifier: RecordingNotifier
-) -> Iterator[Services]:
-    """The shared `payouts` services, with a notifier that records what Slack was asked to do."""
-    s = make_services(
-        db_url, write_policies(tmp_path / "policies", webhook_url=receiver.url), clock=clock, notifier=notifier
-    )
-    yield s
-    s.engine.dispose()
 
 
 def _row(svc: Services, pid: str) -> Proposal:
