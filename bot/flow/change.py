@@ -43,6 +43,7 @@ class Change:
     svc: Services
     p: Proposal  # the row as locked, before this change
     now: datetime
+    wrote: bool = False  # a move, update or audit event happened: the sweep may have new work
 
     def refuse(self, error: CountersignError, *, actor: str, attempt: str, state: str | None = None) -> NoReturn:
         """Stop here: the attempt is audited (with the state it left as it was, the decision's unless given) and
@@ -51,10 +52,12 @@ class Change:
 
     def move(self, column: str, before: str | tuple[str, ...], after: str, **values: Any) -> bool:
         """A legal state move as one conditional update; False if the row had already moved on."""
+        self.wrote = True
         return transition(self.s, self.p.id, column=column, before=before, after=after, **values)
 
     def set(self, **values: Any) -> None:
         """Update plain fields (no state move)."""
+        self.wrote = True
         proposals.set_fields(session=self.s, proposal_id=self.p.id, values=values)
 
     def fresh(self) -> Proposal:
@@ -95,6 +98,7 @@ class Change:
         data: dict[str, Any] | None = None,
     ) -> None:
         """Append this change to the audit chain."""
+        self.wrote = True
         audit.append(
             session=self.s,
             actor=actor,
@@ -116,8 +120,9 @@ def changing(svc: Services, proposal_id: str, *, agent: str | None = None) -> It
         p = proposals.get_locked(session=s, proposal_id=proposal_id)
         if p is None or (agent is not None and p.agent != agent):
             raise NotFound(f"no proposal {proposal_id}" + (f" for agent {agent!r}" if agent is not None else ""))
+        change = Change(s, svc, p, svc.clock.now())
         try:
-            yield Change(s, svc, p, svc.clock.now())
+            yield change
         except _Refusal as r:
             refusal = r.error
             now = svc.clock.now()
@@ -126,4 +131,5 @@ def changing(svc: Services, proposal_id: str, *, agent: str | None = None) -> It
             )
     if refusal is not None:
         raise refusal  # after the commit: the refused attempt stays in the audit log
-    svc.kick()
+    if change.wrote:  # a look that changed nothing (e.g. a permission check before a form) has no work to wake
+        svc.kick()
